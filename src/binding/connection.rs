@@ -1,1 +1,276 @@
-//! (being written)
+//! `NativeConnection`: one transport connection exposed to JavaScript. Its events reach JS through
+//! a threadsafe function, one call per event (one read = one `data` event with every packet
+//! decoded from it).
+//!
+//! Lifetime: the threadsafe function keeps the event loop alive like a ref'd socket until the
+//! connection closes or is destroyed; `unref()` releases that hold. The object keeps its copy in a
+//! slot that the connection task empties when it ends, so a finished connection never pins the
+//! process (see napi-notes.md §4).
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use napi::bindgen_prelude::{Array, FnArgs, Function};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{check_status, Env, Result, Status};
+use napi_derive::napi;
+
+use super::values::JsOut;
+use crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE;
+use crate::transport::{ConnectOptions, Connection, Event, EventSink, TransportError};
+
+/// Event kinds, the first argument of the JS callback.
+pub const EV_CONNECT: u32 = 1;
+/// `(2, chunk: Buffer, frames: Uint32Array)`.
+pub const EV_DATA: u32 = 2;
+/// `(3, err: Error)`.
+pub const EV_ERROR: u32 = 3;
+/// `(4)`: the server closed its side.
+pub const EV_END: u32 = 4;
+/// `(5, hadError: boolean)`: the last event.
+pub const EV_CLOSE: u32 = 5;
+
+type JsArgs = FnArgs<(u32, JsOut, JsOut)>;
+type EventTsfn = ThreadsafeFunction<Event, (), JsArgs, Status, false, false, 0>;
+type Slot = Arc<Mutex<Option<Arc<EventTsfn>>>>;
+
+fn to_args(event: Event) -> JsArgs {
+    let (kind, a, b) = match event {
+        Event::Connect { local, remote } => (EV_CONNECT, JsOut::Addresses { local, remote }, JsOut::Undefined),
+        Event::Data(mut delivery) => {
+            let frames = std::mem::take(&mut delivery.batch.frames);
+            (EV_DATA, JsOut::Chunk(delivery), JsOut::Frames(frames))
+        }
+        Event::Error(e) => (EV_ERROR, JsOut::Error(e), JsOut::Undefined),
+        Event::End => (EV_END, JsOut::Undefined, JsOut::Undefined),
+        Event::Close { had_error } => (EV_CLOSE, JsOut::Bool(had_error), JsOut::Undefined),
+    };
+    FnArgs::from((kind, a, b))
+}
+
+/// Delivers events through the threadsafe function; when the connection task ends and drops it,
+/// the object's copy is released too.
+struct TsfnSink {
+    tsfn: Arc<EventTsfn>,
+    slot: Slot,
+}
+
+impl EventSink for TsfnSink {
+    fn deliver(&self, event: Event) {
+        let status = self.tsfn.call(event, ThreadsafeFunctionCallMode::NonBlocking);
+        if status != Status::Ok {
+            tracing::debug!(target: "gearmanode::binding", ?status, "event not delivered");
+        }
+    }
+}
+
+impl Drop for TsfnSink {
+    fn drop(&mut self) {
+        lock(&self.slot).take();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Options of `NativeConnection.connect`.
+#[napi(object)]
+pub struct NativeConnectOptions {
+    /// Time allowed for name resolution and the TCP handshake, in ms (default 15000).
+    pub connect_timeout: Option<u32>,
+    /// Largest packet accepted from the server, header included (default 256 MiB).
+    pub max_packet_size: Option<f64>,
+    /// Test hook: make the connection task panic, to show that a core fault becomes an error event.
+    pub panic_for_test: Option<bool>,
+}
+
+/// A Gearman connection driven by the Rust core.
+#[napi]
+pub struct NativeConnection {
+    conn: Option<Connection>,
+    tsfn: Slot,
+}
+
+impl Default for NativeConnection {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[napi]
+impl NativeConnection {
+    /// A connection that is not connected yet.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        NativeConnection { conn: None, tsfn: Arc::new(Mutex::new(None)) }
+    }
+
+    /// Starts connecting to `host:port`; events go to `callback(kind, a, b)`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "host: string, port: number, options: NativeConnectOptions, callback: (kind: number, a?: any, b?: any) => void"
+    )]
+    pub fn connect(
+        &mut self,
+        host: String,
+        port: u32,
+        options: NativeConnectOptions,
+        callback: Function<'_, JsArgs, ()>,
+    ) -> Result<()> {
+        if self.conn.is_some() {
+            return Err(napi::Error::new(Status::GenericFailure, "connection already started"));
+        }
+        let port = u16::try_from(port).map_err(|_| napi::Error::new(Status::InvalidArg, "port out of range"))?;
+        let max = options.max_packet_size.map_or(DEFAULT_MAX_PACKET_SIZE, |m| {
+            if m.is_finite() && m >= 12.0 { m.min((u32::MAX - 12) as f64) as usize } else { DEFAULT_MAX_PACKET_SIZE }
+        });
+        let opts = ConnectOptions {
+            host,
+            port,
+            connect_timeout: Duration::from_millis(u64::from(options.connect_timeout.unwrap_or(15_000).max(1))),
+            max_packet_size: max,
+        };
+        let tsfn: EventTsfn = callback
+            .build_threadsafe_function::<Event>()
+            .callee_handled::<false>()
+            .build_callback(|ctx| Ok(to_args(ctx.value)))?;
+        let tsfn = Arc::new(tsfn);
+        *lock(&self.tsfn) = Some(tsfn.clone());
+        let sink = Arc::new(TsfnSink { tsfn, slot: self.tsfn.clone() });
+        let (conn, runner) = Connection::new(opts);
+        self.conn = Some(conn);
+        let panic_for_test = options.panic_for_test.unwrap_or(false);
+        napi::bindgen_prelude::spawn(async move {
+            let run = async {
+                if panic_for_test {
+                    panic!("panic requested by the test hook");
+                }
+                runner.run(sink.clone()).await
+            };
+            if let Err(cause) = AssertUnwindSafe(run).catch_unwind().await {
+                let what = cause
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| cause.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".to_string());
+                tracing::error!(target: "gearmanode::binding", "connection task panicked: {what}");
+                sink.deliver(Event::Error(TransportError::Internal(what)));
+                sink.deliver(Event::Close { had_error: true });
+            }
+        });
+        Ok(())
+    }
+
+    /// Writes one buffer (queued if the socket cannot take it now).
+    #[napi(catch_unwind)]
+    pub fn write(&self, data: &[u8]) {
+        if let Some(c) = &self.conn {
+            c.write(data);
+        }
+    }
+
+    /// Writes several buffers in order with one call.
+    #[napi(catch_unwind, ts_args_type = "buffers: Array<Buffer | Uint8Array>")]
+    pub fn writev(&self, buffers: Array) -> Result<()> {
+        let Some(c) = &self.conn else { return Ok(()) };
+        let mut bufs: Vec<&[u8]> = Vec::with_capacity(buffers.len() as usize);
+        for i in 0..buffers.len() {
+            if let Some(b) = buffers.get::<&[u8]>(i)? {
+                bufs.push(b);
+            }
+        }
+        c.write_all(&bufs);
+        Ok(())
+    }
+
+    /// Bytes written but not yet handed to the kernel.
+    #[napi(catch_unwind)]
+    pub fn queued_bytes(&self) -> f64 {
+        self.conn.as_ref().map_or(0.0, |c| c.queued_bytes() as f64)
+    }
+
+    /// Half-closes: FIN after the queued bytes.
+    #[napi(catch_unwind)]
+    pub fn end(&self) {
+        if let Some(c) = &self.conn {
+            c.end();
+        }
+    }
+
+    /// Closes at once; no more events are delivered and the event loop is released.
+    #[napi(catch_unwind)]
+    pub fn destroy(&self) {
+        if let Some(c) = &self.conn {
+            c.destroy();
+        }
+        lock(&self.tsfn).take();
+    }
+
+    /// Stops reading from the socket until `resume()`.
+    #[napi(catch_unwind)]
+    pub fn pause(&self) {
+        if let Some(c) = &self.conn {
+            c.set_paused(true);
+        }
+    }
+
+    /// Resumes reading.
+    #[napi(catch_unwind)]
+    pub fn resume(&self) {
+        if let Some(c) = &self.conn {
+            c.set_paused(false);
+        }
+    }
+
+    /// TCP keepalive on or off; `delayMs` is the idle time before probing (0: 60 s).
+    #[napi(catch_unwind)]
+    pub fn set_keep_alive(&self, enable: bool, delay_ms: u32) -> Result<()> {
+        let idle = Duration::from_millis(if delay_ms == 0 { 60_000 } else { u64::from(delay_ms) });
+        if let Some(c) = &self.conn {
+            c.set_keepalive(enable, idle.max(Duration::from_secs(1)))
+                .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Nagle's algorithm off (`true`) or on.
+    #[napi(catch_unwind)]
+    pub fn set_no_delay(&self, no_delay: bool) -> Result<()> {
+        if let Some(c) = &self.conn {
+            c.set_nodelay(no_delay).map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Lets the event loop exit while this connection is open (like `socket.unref()`).
+    #[napi(catch_unwind)]
+    pub fn unref(&self, env: Env) -> Result<()> {
+        self.set_ref(env, false)
+    }
+
+    /// Keeps the event loop alive while this connection is open again.
+    #[napi(js_name = "ref", catch_unwind)]
+    pub fn reference(&self, env: Env) -> Result<()> {
+        self.set_ref(env, true)
+    }
+}
+
+impl NativeConnection {
+    fn set_ref(&self, env: Env, on: bool) -> Result<()> {
+        let slot = lock(&self.tsfn);
+        if let Some(t) = &*slot {
+            if !t.aborted() {
+                // SAFETY: called on the JS thread with its env; the function is alive (held in the slot).
+                if on {
+                    check_status!(unsafe { napi::sys::napi_ref_threadsafe_function(env.raw(), t.raw()) })?;
+                } else {
+                    check_status!(unsafe { napi::sys::napi_unref_threadsafe_function(env.raw(), t.raw()) })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -5,6 +5,7 @@ pub mod balancer;
 pub mod codec;
 pub mod connection;
 pub mod logging;
+pub mod values;
 
 use napi_derive::napi;
 

@@ -1,0 +1,284 @@
+'use strict';
+/**
+ * NativeSocket: a real `net.Socket` (so `instanceof net.Socket`, the stream machinery and its
+ * events behave as users expect) whose I/O is a connection of the Rust core: reads arrive as
+ * batches of decoded packets, writes written in one tick leave in one write, and keepalive,
+ * ref/unref, end and destroy go to the native connection.
+ */
+const net = require('net');
+const native = require('./native');
+
+const kConn = Symbol('gearmanode.nativeConnection');
+const kOut = Symbol('gearmanode.pendingWrites');
+const kPaused = Symbol('gearmanode.readPaused');
+const kInfo = Symbol('gearmanode.addresses');
+const kKeepAlive = Symbol('gearmanode.keepAlive');
+const kNoDelay = Symbol('gearmanode.noDelay');
+const kRead = Symbol('gearmanode.bytesRead');
+const kWritten = Symbol('gearmanode.bytesWritten');
+const kRefed = Symbol('gearmanode.refed');
+
+const EV_CONNECT = 1;
+const EV_DATA = 2;
+const EV_ERROR = 3;
+const EV_END = 4;
+const EV_CLOSE = 5;
+
+// The frame table of the chunk being pushed right now. A 'data' listener that runs synchronously
+// inside push() (the flowing case, always the JobServer's) can skip scanning the chunk again.
+let currentChunk = null;
+let currentFrames = null;
+
+/**
+ * The frame table the core computed for `chunk`, if `chunk` is the chunk being delivered right now.
+ * @returns {Uint32Array|null} `[code, start, end, argc, (argStart, argEnd) * argc]` per packet
+ */
+function framesOf(chunk) {
+  return chunk === currentChunk ? currentFrames : null;
+}
+
+function flush(socket) {
+  const out = socket[kOut];
+  socket[kOut] = null;
+  const conn = socket[kConn];
+  if (!out || !conn) return;
+  if (out.length === 1) conn.write(out[0]);
+  else conn.writev(out);
+}
+
+class NativeSocket extends net.Socket {
+  /**
+   * @param {object} [options] `connectTimeout` (ms), `maxPacketSize` (bytes), plus net.Socket options
+   */
+  constructor(options) {
+    const opts = Object.assign({}, options);
+    const nativeOptions = {
+      connectTimeout: opts.connectTimeout,
+      maxPacketSize: opts.maxPacketSize,
+      panicForTest: opts.panicForTest,
+    };
+    delete opts.connectTimeout;
+    delete opts.maxPacketSize;
+    delete opts.panicForTest;
+    super(opts);
+    this[kConn] = null;
+    this[kOut] = null;
+    this[kPaused] = false;
+    this[kInfo] = null;
+    this[kKeepAlive] = null;
+    this[kNoDelay] = true;
+    this[kRead] = 0;
+    this[kWritten] = 0;
+    this[kRefed] = true;
+    Object.defineProperty(this, '_gearmanodeNativeOptions',
+      { value: nativeOptions, enumerable: false, writable: true });
+  }
+
+  /**
+   * Connects to `port` on `host` (default 'localhost'): `connect(port[, host][, cb])` or
+   * `connect({port, host}[, cb])`. 'connect' is emitted when the core has connected.
+   */
+  connect(...args) {
+    let port;
+    let host;
+    let cb;
+    if (args[0] !== null && typeof args[0] === 'object') {
+      port = args[0].port;
+      host = args[0].host;
+      cb = args[1];
+    } else {
+      port = args[0];
+      host = typeof args[1] === 'string' ? args[1] : undefined;
+      cb = typeof args[1] === 'function' ? args[1] : args[2];
+    }
+    if (this[kConn]) throw new Error('NativeSocket: connect() called twice');
+    host = host || 'localhost';
+    port = Number(port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      const err = new RangeError(`Port should be >= 0 and < 65536. Received ${port}.`);
+      err.code = 'ERR_SOCKET_BAD_PORT';
+      throw err;
+    }
+    if (typeof cb === 'function') this.once('connect', cb);
+    this.connecting = true;
+    this._host = host;
+    const conn = new native.NativeConnection();
+    this[kConn] = conn;
+    const self = this;
+    conn.connect(host, port, this._gearmanodeNativeOptions, function onNativeEvent(kind, a, b) {
+      self._onNative(kind, a, b);
+    });
+    if (!this[kRefed]) conn.unref();
+    return this;
+  }
+
+  _onNative(kind, a, b) {
+    if (this.destroyed) return;
+    switch (kind) {
+      case EV_DATA: {
+        this[kRead] += a.length;
+        this._unrefTimer();
+        currentChunk = a;
+        currentFrames = b;
+        let more;
+        try {
+          more = this.push(a);
+        } finally {
+          currentChunk = null;
+          currentFrames = null;
+        }
+        if (!more && !this[kPaused] && this[kConn]) {
+          this[kPaused] = true;
+          this[kConn].pause();
+        }
+        break;
+      }
+      case EV_CONNECT:
+        this.connecting = false;
+        this[kInfo] = a;
+        if (this[kKeepAlive]) this[kConn].setKeepAlive(true, this[kKeepAlive].delay);
+        if (!this[kNoDelay]) this[kConn].setNoDelay(false);
+        this._unrefTimer();
+        this.emit('connect');
+        this.emit('ready');
+        break;
+      case EV_ERROR:
+        this.destroy(a);
+        break;
+      case EV_END:
+        this.push(null);
+        break;
+      case EV_CLOSE:
+        this.destroy();
+        break;
+      default:
+        break;
+    }
+  }
+
+  _read(n) {
+    if (this.connecting) {
+      // As net.Socket does: wait for the connection (Readable calls us again then).
+      this.once('connect', () => this._read(n));
+      return;
+    }
+    if (this[kPaused] && this[kConn]) {
+      this[kPaused] = false;
+      this[kConn].resume();
+    }
+  }
+
+  _write(chunk, encoding, cb) {
+    this._queue(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk);
+    cb();
+  }
+
+  _writev(chunks, cb) {
+    for (const c of chunks) {
+      this._queue(typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : c.chunk);
+    }
+    cb();
+  }
+
+  _queue(buf) {
+    if (!this[kConn]) {
+      const err = new Error('This socket is closed');
+      err.code = 'ERR_SOCKET_CLOSED';
+      throw err;
+    }
+    this[kWritten] += buf.length;
+    this._unrefTimer();
+    if (this[kOut] === null) {
+      this[kOut] = [buf];
+      process.nextTick(flush, this);
+    } else {
+      this[kOut].push(buf);
+    }
+  }
+
+  _final(cb) {
+    flush(this);
+    if (this[kConn]) this[kConn].end();
+    cb();
+  }
+
+  _destroy(err, cb) {
+    this.connecting = false;
+    flush(this);
+    const conn = this[kConn];
+    if (conn) conn.destroy();
+    cb(err);
+    process.nextTick(() => this.emit('close', Boolean(err)));
+  }
+
+  setKeepAlive(enable, initialDelay) {
+    const on = Boolean(enable);
+    const delay = Math.max(0, Number(initialDelay) || 0);
+    this[kKeepAlive] = on ? { delay } : null;
+    if (this[kConn] && !this.connecting && !this.destroyed) this[kConn].setKeepAlive(on, delay);
+    return this;
+  }
+
+  setNoDelay(enable) {
+    const on = enable === undefined ? true : Boolean(enable);
+    this[kNoDelay] = on;
+    if (this[kConn] && !this.connecting && !this.destroyed) this[kConn].setNoDelay(on);
+    return this;
+  }
+
+  ref() {
+    this[kRefed] = true;
+    if (this[kConn] && !this.destroyed) this[kConn].ref();
+    return this;
+  }
+
+  unref() {
+    this[kRefed] = false;
+    if (this[kConn] && !this.destroyed) this[kConn].unref();
+    return this;
+  }
+
+  resetAndDestroy() {
+    return this.destroy();
+  }
+
+  get pending() {
+    return this.connecting || this[kInfo] === null;
+  }
+
+  get bytesRead() {
+    return this[kRead];
+  }
+
+  get bytesWritten() {
+    return this[kWritten];
+  }
+
+  get bufferSize() {
+    return this[kConn] ? this[kConn].queuedBytes() : undefined;
+  }
+
+  _getpeername() {
+    const i = this[kInfo];
+    if (!i) return {};
+    return { address: i.remoteAddress, family: i.remoteFamily, port: i.remotePort };
+  }
+
+  _getsockname() {
+    const i = this[kInfo];
+    if (!i) return {};
+    return { address: i.localAddress, family: i.remoteFamily, port: i.localPort };
+  }
+}
+
+/**
+ * Like `net.createConnection(port, host)`, over the Rust core.
+ * @param {number} port
+ * @param {string} host
+ * @param {object} [options] NativeSocket options
+ */
+function createConnection(port, host, options) {
+  return new NativeSocket(options).connect(port, host);
+}
+
+module.exports = { NativeSocket, createConnection, framesOf };

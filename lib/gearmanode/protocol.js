@@ -1,0 +1,198 @@
+'use strict';
+/**
+ * The Gearman protocol for JavaScript: the original module's tables (packets 1–34, unchanged),
+ * the whole packet table of the core (1–42) as `PACKETS`, and `encodePacket` / `parsePacket` over
+ * the Rust codec. No byte parsing happens here: the core finds packet and field boundaries, and
+ * this module only turns the ranges it reports into strings and Buffer views.
+ */
+const native = require('./native');
+const loggers = require('./logger');
+
+const logger = loggers.get('protocol');
+
+const CONSTANTS = {
+  TYPE_REQ: 1,
+  TYPE_RESP: 2,
+  HEADER_REQ: 0x00524551,
+  HEADER_RESP: 0x00524553,
+  HEADER_LEN: 12,
+  UNKNOWN_OPTION: 'UNKNOWN_OPTION',
+};
+
+// name: [code, flags (1 request, 2 response, 3 both), response format]; as gearmanode 0.9.2 had it.
+const DEFINITION = {
+  CAN_DO: [1, 1],
+  CANT_DO: [2, 1],
+  RESET_ABILITIES: [3, 1],
+  PRE_SLEEP: [4, 1],
+  NOOP: [6, 2, ''],
+  SUBMIT_JOB: [7, 1],
+  JOB_CREATED: [8, 2, 'L'],
+  GRAB_JOB: [9, 1],
+  NO_JOB: [10, 2, ''],
+  JOB_ASSIGN: [11, 2, 'nnb'],
+  WORK_STATUS: [12, 3, 'nnL'],
+  WORK_COMPLETE: [13, 3, 'nb'],
+  WORK_FAIL: [14, 3, 'L'],
+  GET_STATUS: [15, 1],
+  ECHO_REQ: [16, 1],
+  ECHO_RES: [17, 2, 'L'],
+  SUBMIT_JOB_BG: [18, 1],
+  ERROR: [19, 2, 'nL'],
+  STATUS_RES: [20, 2, 'nnnnL'],
+  SUBMIT_JOB_HIGH: [21, 1],
+  SET_CLIENT_ID: [22, 1],
+  CAN_DO_TIMEOUT: [23, 1],
+  WORK_EXCEPTION: [25, 3, 'nb'],
+  OPTION_REQ: [26, 1],
+  OPTION_RES: [27, 2, 'L'],
+  WORK_DATA: [28, 3, 'nb'],
+  WORK_WARNING: [29, 3, 'nb'],
+  GRAB_JOB_UNIQ: [30, 1],
+  JOB_ASSIGN_UNIQ: [31, 2, 'nnnb'],
+  SUBMIT_JOB_HIGH_BG: [32, 1],
+  SUBMIT_JOB_LOW: [33, 1],
+  SUBMIT_JOB_LOW_BG: [34, 1],
+};
+
+const PACKET_TYPES = {};
+const PACKET_CODES = {};
+const PACKET_RESP_FORMAT = {};
+for (const name of Object.keys(DEFINITION)) {
+  const def = DEFINITION[name];
+  PACKET_TYPES[name] = def[0];
+  PACKET_CODES[def[0]] = name;
+  if (def[1] === 2) PACKET_RESP_FORMAT[def[0]] = def[2];
+}
+
+// Response formats of the packets gearmanode 0.9.2 did not know.
+const EXTENDED_FORMATS = { JOB_ASSIGN_ALL: 'nnnnb', STATUS_RES_UNIQUE: 'nnnnnL' };
+
+/**
+ * Every packet of the protocol (1–42), from the core's table: name → `{code, name, direction,
+ * args, flags, format}`. `flags`/`format` follow DEFINITION's conventions (format only for packets
+ * a server sends).
+ */
+const PACKETS = {};
+/** Code → PACKETS entry. */
+const PACKETS_BY_CODE = [];
+for (const p of native.packetTable()) {
+  const flags = p.direction === 'request' ? 1 : p.direction === 'response' ? 2 : 3;
+  const known = DEFINITION[p.name];
+  const format = flags === 1 ? undefined : (known ? known[2] : EXTENDED_FORMATS[p.name]);
+  const entry = Object.freeze({
+    code: p.code, name: p.name, direction: p.direction, args: Object.freeze(p.args.slice()),
+    flags, format,
+  });
+  PACKETS[p.name] = entry;
+  PACKETS_BY_CODE[p.code] = entry;
+}
+Object.freeze(PACKETS);
+
+function badType(what) {
+  return new TypeError(`packet argument ${what} cannot be encoded (use a string or a Buffer)`);
+}
+
+/**
+ * Encodes a request packet: header (`\0REQ`, type, body length) and the arguments joined by NUL.
+ * Strings are written as UTF-8, Buffers raw, anything else as `String(x)`; null, undefined and
+ * String objects throw TypeError. A NUL inside a name, unique id or handle throws an Error with
+ * code `GEARMAN_NUL_IN_ARGUMENT` instead of producing a malformed packet.
+ * @param {number} type packet type code
+ * @param {Array} [args]
+ * @returns {Buffer}
+ */
+function encodePacket(type, args) {
+  const code = toTypeCode(type);
+  const list = args === undefined ? [] : args;
+  const parts = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i];
+    if (typeof a === 'string' || Buffer.isBuffer(a)) parts[i] = a;
+    else if (a === null || a === undefined) throw badType(String(a));
+    else if (a instanceof String) throw badType('of type String object');
+    else parts[i] = String(a);
+  }
+  try {
+    return native.encodePacket(code, parts);
+  } catch (err) {
+    throw codedError(err);
+  }
+}
+
+/** The type code as the original wrote it with writeUInt32BE (NaN → 0, out of range throws). */
+function toTypeCode(type) {
+  const v = +type;
+  if (v >= 0 && v <= 0xffffffff) return v >>> 0;
+  if (v !== v) return 0; // NaN
+  const err = new RangeError(
+    `The value of "value" is out of range. It must be >= 0 and <= 4294967295. Received ${type}`);
+  err.code = 'ERR_OUT_OF_RANGE';
+  throw err;
+}
+
+/** Turns a core error (`"CODE: message"`) into an Error with `.code`. */
+function codedError(err) {
+  const m = /^([A-Z_]+): (.*)$/s.exec(err && err.message);
+  if (!m) return err;
+  const e = new Error(m[2]);
+  e.code = m[1];
+  return e;
+}
+
+/** The string or Buffer view of one field, decoded as the format letter says. */
+function fieldValue(buf, letter, start, end) {
+  switch (letter) {
+    case 'n': return buf.toString('ascii', start, end);
+    case 'b': return buf.subarray(start, end);
+    default: return buf.toString('utf8', start, end); // N, L
+  }
+}
+
+/**
+ * Parses one packet by a format of letters: `N` text to the next NUL (UTF-8), `n` the same in
+ * ASCII, `L` UTF-8 to the end of the declared body, `b` a Buffer view to the end of the buffer.
+ * @returns {Array|Error} `[bytesConsumed, field, ...]`, or an Error for an unknown letter
+ */
+function parsePacket(buff, format) {
+  const fmt = format === undefined ? '' : String(format);
+  if (buff.length < CONSTANTS.HEADER_LEN) buff.readUInt32BE(8); // throws Node's RangeError
+  for (let i = 0; i < fmt.length; i++) {
+    const c = fmt[i];
+    if (c !== 'N' && c !== 'n' && c !== 'L' && c !== 'b') return new Error('unknow format: ' + fmt);
+  }
+  const r = native.parseFieldRanges(buff, fmt);
+  const out = [r[0]];
+  for (let i = 0; i < fmt.length; i++) out.push(fieldValue(buff, fmt[i], r[1 + 2 * i], r[2 + 2 * i]));
+  return out;
+}
+
+/**
+ * Builds the parsed fields of packet number `at` of a frame table (see native-socket.js), as
+ * parsePacket would for that packet alone with `format`.
+ * @returns {Array} `[packetLength, field, ...]`
+ */
+function framedFields(buf, frames, at, format) {
+  const start = frames[at + 1];
+  const out = [frames[at + 2] - start];
+  const argc = frames[at + 3];
+  for (let i = 0; i < format.length && i < argc; i++) {
+    out.push(fieldValue(buf, format[i], frames[at + 4 + 2 * i], frames[at + 5 + 2 * i]));
+  }
+  return out;
+}
+
+module.exports = {
+  CONSTANTS,
+  DEFINITION,
+  PACKET_TYPES,
+  PACKET_CODES,
+  PACKET_RESP_FORMAT,
+  parsePacket,
+  encodePacket,
+  logger,
+  PACKETS,
+  PACKETS_BY_CODE,
+  framedFields,
+  codedError,
+};
