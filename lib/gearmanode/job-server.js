@@ -45,12 +45,13 @@ const OWNER_RESPONSES = new Set([
  * - waiters: connect callbacks not yet called
  * - sends: queued sends `{data, cb, done}` waiting for the connection
  * - pending: the packet being reassembled `{buf, have, view}` (see _processData)
+ * - lost: the coming disconnect is a loss (FIN, socket error), not a call by user code
  */
 const hidden = new WeakMap();
 function state(js) {
   let s = hidden.get(js);
   if (s === undefined) {
-    s = { connecting: null, waiters: [], sends: [], pending: null };
+    s = { connecting: null, waiters: [], sends: [], pending: null, lost: false };
     hidden.set(js, s);
   }
   return s;
@@ -145,10 +146,14 @@ JobServer.prototype.connect = function (callback) {
     // here (thousands of `once` listeners each removing itself would cost O(n²)).
     jobServer.removeAllListeners(CI);
     const owner = jobServer.clientOrWorker;
-    if (owner) owner.emit('socketConnect', uid);
+    if (owner) {
+      owner.emit('socketConnect', uid);
+      if (typeof owner._jobServerConnected === 'function') owner._jobServerConnected(jobServer);
+    }
     settle();
   });
   socket.on('error', function (err) {
+    st.lost = true;
     socket.destroy();
     markBad(jobServer);
     const owner = jobServer.clientOrWorker;
@@ -160,11 +165,13 @@ JobServer.prototype.connect = function (callback) {
     jobServer._processData(chunk);
   });
   socket.on('end', function (arg) {
+    st.lost = true;
     markBad(jobServer);
     jobServer.disconnect(arg);
   });
   socket.on('close', function (hadError) {
     if (hadError) {
+      st.lost = true;
       markBad(jobServer);
       jobServer.disconnect(true);
     }
@@ -190,6 +197,8 @@ JobServer.prototype.disconnect = function (err) {
   delete this.segmentedPacket;
   delete this.headerfrag;
   const st = state(this);
+  const lost = st.lost;
+  st.lost = false;
   st.pending = null;
   st.connecting = null;
   const socket = this.socket;
@@ -205,7 +214,7 @@ JobServer.prototype.disconnect = function (err) {
   if (owner) owner.emit('socketDisconnect', uid, err);
   // Whatever was queued for this connection will not go out on it: the callers decide (§11.1 #2).
   failQueued(this, st, err);
-  if (owner && typeof owner._jobServerDisconnected === 'function') owner._jobServerDisconnected(this, err);
+  if (owner && typeof owner._jobServerDisconnected === 'function') owner._jobServerDisconnected(this, err, lost);
 };
 
 /** Calls back, in order, the connect callbacks and then the sends still waiting, with an error. */

@@ -1,0 +1,3 @@
+'use strict';
+// The package entry: gearmanode's main module.
+module.exports = require('./lib/gearmanode');

@@ -1,0 +1,211 @@
+'use strict';
+/**
+ * Client: submits jobs to one or more job servers (load balanced, with failover) and turns the
+ * server's answers into job events.
+ */
+const util = require('util');
+const EventEmitter = require('events').EventEmitter;
+const common = require('./common');
+const protocol = require('./protocol');
+const loggers = require('./logger');
+const errors = require('./errors');
+const lb = require('./load-balancing');
+const ServerManager = require('./server-manager').ServerManager;
+const Job = require('./job').Job;
+const owners = require('./owner');
+
+const T = protocol.PACKET_TYPES;
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * @param {object} [options] `host`, `port`, `servers`, `loadBalancing` ('Sequence'|'RoundRobin'),
+ *   `recoverTime` (ms); beyond gearmanode: `connectTimeout` (ms), `maxPacketSize` (bytes)
+ * @returns {Client|Error}
+ */
+function Client(options) {
+  if (!new.target) throw new TypeError("Class constructor Client cannot be invoked without 'new'");
+  options = options || {};
+  let loadBalancing = options.loadBalancing;
+  let recoverTime = options.recoverTime;
+  delete options.loadBalancing;
+  delete options.recoverTime;
+  if (loadBalancing === undefined) loadBalancing = 'Sequence';
+  if (recoverTime === undefined) recoverTime = 30000;
+
+  this._type = 'Client';
+  const rslt = this.initServers(owners.takeSocketOptions(this, options));
+  if (rslt instanceof Error) return rslt;
+  this.jobs = {};
+
+  const n = this.jobServers.length;
+  if (loadBalancing === 'RoundRobin') this.loadBalancer = new lb.RoundRobin(n);
+  else if (loadBalancing === 'Sequence') this.loadBalancer = new lb.Sequence(n);
+  else return new Error('unknow load balancing strategy: ' + loadBalancing);
+
+  if (!common.isNumber(recoverTime)) return new Error('option recoverTime is not number');
+  this.loadBalancer.recoverTime = recoverTime;
+  EventEmitter.call(this);
+}
+util.inherits(Client, EventEmitter);
+ServerManager.mixin(Client);
+
+Client.logger = loggers.get('Client');
+const log = Client.logger;
+
+/** Closes every connection and every job; the client cannot be used afterwards. */
+Client.prototype.close = function () {
+  if (this.closed === true) return; // §11.1 #10: a second close is harmless
+  this.closed = true;
+  this.closeServers();
+  const jobs = this.jobs;
+  for (const k of Object.keys(jobs)) {
+    jobs[k].close();
+    delete jobs[k];
+  }
+  this.emit('close');
+  this.removeAllListeners();
+};
+
+/**
+ * Submits a job.
+ * @param {string} name function name
+ * @param {string|Buffer} payload
+ * @param {object} [options] `background`, `priority` ('LOW'|'NORMAL'|'HIGH'), `unique`,
+ *   `toStringEncoding`, `encoding` (deprecated)
+ * @returns {Job|Error}
+ */
+Client.prototype.submitJob = function (name, payload, options) {
+  options = options || {};
+  options.name = name;
+  options.payload = payload;
+  const job = new Job(this, options);
+  if (job instanceof Error) return job;
+  if (errors.hasNul(name)) return new Error('function name contains NUL: ' + JSON.stringify(String(name)));
+  if (errors.hasNul(options.unique)) return new Error('unique id contains NUL: ' + JSON.stringify(String(options.unique)));
+  job.processing = true;
+  let packet;
+  try {
+    packet = protocol.encodePacket(job.getPacketType(), [name, options.unique || '', payload]);
+  } catch (err) {
+    return err;
+  }
+  if (this.closed === true) {
+    owners.deferJobError(job, errors.create(errors.CODES.CLOSED, 'client is closed'));
+    return job;
+  }
+  const client = this;
+  const tryToSend = function () {
+    const jobServer = client._getJobServer();
+    if (!jobServer) {
+      owners.deferJobError(job, errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail'));
+      return;
+    }
+    jobServer.send(packet, function (err) {
+      if (err) {
+        log.log('warn', 'failed to send job to %s, trying another server: %s', jobServer.getUid(), err.message);
+        if (client.closed === true) job.close();
+        else tryToSend();
+        return;
+      }
+      jobServer.jobsWaiting4Created.push(job);
+      job.jobServerUid = jobServer.getUid();
+      process.nextTick(function () { job.emit('submited'); });
+    });
+  };
+  tryToSend();
+  return job;
+};
+
+Client.prototype.toString = function () {
+  return 'Client(jobServers=' + util.inspect(this.jobServers) + ')';
+};
+
+/** @returns {JobServer|null} the next server the load balancer picks */
+Client.prototype._getJobServer = function () {
+  const idx = this.loadBalancer.nextIndex();
+  if (idx === null) {
+    this._unrecoverableError('failed to obtain job server from load balancer (all servers invalid?)');
+    return null;
+  }
+  return this.jobServers[idx];
+};
+
+Client.prototype._unrecoverableError = function (msg) {
+  log.log('error', msg);
+  this.emit('error', new Error(msg));
+};
+
+function convert(job, data) {
+  return job.toStringEncoding ? data.toString(job.toStringEncoding) : data;
+}
+
+/** Turns a server answer about a job into the job's event. */
+Client.prototype._response = function (jobServer, type, parsed) {
+  const key = jobServer.getUid() + '#' + parsed[1];
+  if (!hasOwn(this.jobs, key)) {
+    this._unrecoverableError('unknown job, uid=' + key);
+    return;
+  }
+  const job = this.jobs[key];
+  switch (type) {
+    case T.JOB_CREATED:
+      job.emit('created');
+      break;
+    case T.WORK_COMPLETE:
+      job.processing = false;
+      delete this.jobs[key];
+      job.response = convert(job, parsed[2]);
+      job.emit('complete');
+      break;
+    case T.WORK_FAIL:
+      job.processing = false;
+      delete this.jobs[key];
+      job.response = undefined;
+      job.emit('failed');
+      break;
+    case T.WORK_DATA:
+      job.emit('workData', convert(job, parsed[2]));
+      break;
+    case T.WORK_WARNING:
+      job.emit('warning', convert(job, parsed[2]));
+      break;
+    case T.WORK_EXCEPTION: {
+      const data = convert(job, parsed[2]);
+      job.processing = false;
+      delete this.jobs[key];
+      job.emit('exception', data);
+      break;
+    }
+    case T.STATUS_RES:
+      job.emit('status', {
+        known: parsed[2] == '1', // eslint-disable-line eqeqeq
+        running: parsed[3] == '1', // eslint-disable-line eqeqeq
+        percent_done_num: parsed[4],
+        percent_done_den: parsed[5],
+      });
+      break;
+    case T.WORK_STATUS:
+      job.emit('status', { percent_done_num: parsed[2], percent_done_den: parsed[3] });
+      break;
+    default:
+      break;
+  }
+};
+
+// A connection went away: its created foreground jobs will get no answer on it, so each one
+// ends now with `error` (code GEARMAN_CONNECTION_LOST) and `close` (§11.1 #16).
+owners.hide(Client.prototype, '_jobServerDisconnected', function (jobServer, err) {
+  if (this.closed === true) return;
+  const uid = jobServer.getUid();
+  const jobs = this.jobs;
+  for (const k of Object.keys(jobs)) {
+    const job = jobs[k];
+    if (job.jobServerUid !== uid || job.background === true) continue;
+    const e = errors.create(errors.CODES.CONNECTION_LOST,
+      `connection to ${uid} lost before the job ended`, { jobServerUid: uid, cause: err });
+    if (job.listenerCount('error') > 0) job.emit('error', e);
+    job.close();
+  }
+});
+
+module.exports = { Client };

@@ -1,0 +1,229 @@
+'use strict';
+/**
+ * Job: a unit of work, on the client side (submitted, its events) and on the worker side (assigned,
+ * its reports back to the server).
+ */
+const util = require('util');
+const EventEmitter = require('events').EventEmitter;
+const common = require('./common');
+const protocol = require('./protocol');
+const loggers = require('./logger');
+const errors = require('./errors');
+
+const T = protocol.PACKET_TYPES;
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+
+const CLIENT_PATTERN = {
+  name: 'mandatory',
+  payload: 'mandatory',
+  unique: 'optional',
+  background: [true, false],
+  priority: ['LOW', 'NORMAL', 'HIGH'],
+  toStringEncoding: 'optional',
+  encoding: ['utf8', 'ascii'],
+};
+
+const PACKET_TYPE = {
+  false: { LOW: T.SUBMIT_JOB_LOW, NORMAL: T.SUBMIT_JOB, HIGH: T.SUBMIT_JOB_HIGH },
+  true: { LOW: T.SUBMIT_JOB_LOW_BG, NORMAL: T.SUBMIT_JOB_BG, HIGH: T.SUBMIT_JOB_HIGH_BG },
+};
+
+/**
+ * Hidden worker-side state of a job: `abandoned` once the worker answered it itself (timeout) or
+ * lost its connection (later reports are ignored), and the timeout timer.
+ */
+const workerState = new WeakMap();
+
+/**
+ * @param {Client|Worker} clientOrWorker
+ * @param {object} options `name`, `payload`; client: `unique`, `background`, `priority`,
+ *   `toStringEncoding`, `encoding`; worker: `handle`, `jobServerUid`, `unique`
+ * @returns {Job|Error}
+ */
+function Job(clientOrWorker, options) {
+  options = options || {};
+  this.uuid = common.createUUID();
+  if (!clientOrWorker || !hasOwn(clientOrWorker, '_type')) {
+    return new Error('neither Client nor Worker reference');
+  }
+  if (options.name === undefined || options.name === null) return new Error('missing mandatory option: name');
+  if (options.payload === undefined || options.payload === null) return new Error('missing mandatory option: payload');
+
+  this.clientOrWorker = clientOrWorker;
+  this.name = options.name;
+  this.payload = options.payload;
+  if (hasOwn(options, 'unique')) this.unique = options.unique;
+
+  if (clientOrWorker._type === 'Client') {
+    if (options.background === undefined) options.background = false;
+    if (options.priority === undefined) options.priority = 'NORMAL';
+    if (options.encoding === undefined) options.encoding = 'utf8';
+    const rslt = common.verifyOptions(options, CLIENT_PATTERN);
+    if (rslt instanceof Error) return rslt;
+    if (options.toStringEncoding) {
+      if (!Buffer.isEncoding(options.toStringEncoding)) {
+        return new Error('invalid encoding: ' + options.toStringEncoding);
+      }
+      this.toStringEncoding = options.toStringEncoding;
+    }
+    this.background = options.background;
+    this.priority = options.priority;
+    this.encoding = options.encoding;
+    this.processing = false;
+  } else if (clientOrWorker._type === 'Worker') {
+    this.handle = options.handle;
+    this.jobServerUid = options.jobServerUid;
+  }
+  EventEmitter.call(this);
+}
+util.inherits(Job, EventEmitter);
+
+Job.logger = loggers.get('Job');
+const log = Job.logger;
+
+/** Ends the job: `close` is emitted once per call, then every listener is removed. */
+Job.prototype.close = function () {
+  if (hasOwn(this, 'processing')) this.processing = false;
+  if (hasOwn(this, 'clientOrWorker') && this.clientOrWorker && hasOwn(this.clientOrWorker, 'jobs')) {
+    delete this.clientOrWorker.jobs[this.getUid()];
+  }
+  const ws = workerState.get(this);
+  if (ws !== undefined && ws.timer !== null) {
+    clearTimeout(ws.timer);
+    ws.timer = null;
+  }
+  this.closed = true;
+  this.emit('close');
+  this.removeAllListeners();
+};
+
+/** @returns {number|undefined} the SUBMIT_JOB* type for `background` and `priority` */
+Job.prototype.getPacketType = function () {
+  const byPriority = PACKET_TYPE[this.background === true];
+  return this.background === true || this.background === false ? byPriority[this.priority] : undefined;
+};
+
+Job.prototype.toString = function () {
+  return 'Job(uuid=' + this.uuid + ', handle=' + this.handle + ', server=' + this.jobServerUid + ')';
+};
+
+/** @returns {string} `jobServerUid#handle` */
+Job.prototype.getUid = function () {
+  return this.jobServerUid + '#' + this.handle;
+};
+
+// ---------------------------------------------------------------------------------------------
+// client side
+
+/**
+ * Asks the server for the status of this background job; the answer comes as a `status` event.
+ * @returns {undefined|Error}
+ */
+Job.prototype.getStatus = function () {
+  if (!this.background) return new Error('this is not a background job');
+  if (!this.handle) return new Error("no job's handle (no created job?)");
+  if (!this.jobServerUid) return new Error('no associated job server (never ever submited job?)');
+  const jobServer = this.clientOrWorker._getJobServerByUid(this.jobServerUid);
+  if (!jobServer) return new Error('job server not found by UID, uid=' + this.jobServerUid);
+  jobServer.send(protocol.encodePacket(T.GET_STATUS, [this.handle]));
+  return undefined;
+};
+
+// ---------------------------------------------------------------------------------------------
+// worker side
+
+function stateOf(job) {
+  let s = workerState.get(job);
+  if (s === undefined) {
+    s = { abandoned: false, timer: null };
+    workerState.set(job, s);
+  }
+  return s;
+}
+
+/** Whether reports for this worker-side job must be dropped (answered by the worker already). */
+function isAbandoned(job) {
+  const s = workerState.get(job);
+  if (s !== undefined && s.abandoned) {
+    log.log('debug', 'report for an abandoned job ignored, job=%s', job.handle);
+    return true;
+  }
+  return false;
+}
+
+/** The job server this worker-side job came from, or undefined once its worker is closed. */
+function serverOf(job) {
+  const worker = job.clientOrWorker;
+  if (!worker || worker.closed === true) return undefined;
+  return worker._getJobServerByUid(job.jobServerUid);
+}
+
+/** Data as the wire takes it: Buffers raw (§11.1 #7), null/undefined as '', others as text. */
+function asData(d) {
+  if (d === undefined || d === null) return '';
+  return Buffer.isBuffer(d) ? d : String(d);
+}
+
+/** Sends one report and keeps the job open. */
+function report(job, type, args) {
+  if (isAbandoned(job)) return undefined;
+  const jobServer = serverOf(job);
+  if (!jobServer) return undefined;
+  jobServer.send(protocol.encodePacket(type, args));
+  return undefined;
+}
+
+/** Tells the server that the job completed successfully, with its result (a Buffer is sent raw). */
+Job.prototype.workComplete = function (data) {
+  return this._sendAndClose(T.WORK_COMPLETE, [this.handle, asData(data)]);
+};
+
+/** Sends partial data to the client (a Buffer is sent raw). */
+Job.prototype.sendWorkData = function (data) {
+  return report(this, T.WORK_DATA, [this.handle, data || '']);
+};
+
+/**
+ * Reports progress: numerator and denominator.
+ * @returns {undefined|Error}
+ */
+Job.prototype.reportStatus = function (numerator, denominator) {
+  if (!common.isNumber(numerator) || !common.isNumber(denominator)) {
+    return new Error('numerator or denominator not a number');
+  }
+  return report(this, T.WORK_STATUS, [this.handle, numerator, denominator]);
+};
+
+/** Sends a warning to the client. */
+Job.prototype.reportWarning = function (data) {
+  return report(this, T.WORK_WARNING, [this.handle, data || '[no more details provided by worker]']);
+};
+
+/** Fails the job (WORK_FAIL). */
+Job.prototype.reportError = function () {
+  return this._sendAndClose(T.WORK_FAIL, [this.handle]);
+};
+
+/** Fails the job with an exception text (WORK_EXCEPTION; a Buffer is sent raw). */
+Job.prototype.reportException = function (data) {
+  return this._sendAndClose(T.WORK_EXCEPTION, [this.handle, data || '[no more details provided by worker]']);
+};
+
+/** Sends the final packet, then PRE_SLEEP (the worker is free again), then closes the job. */
+Job.prototype._sendAndClose = function (type, body) {
+  if (isAbandoned(this)) return undefined;
+  const worker = this.clientOrWorker;
+  const jobServer = serverOf(this);
+  if (jobServer) {
+    jobServer.send(protocol.encodePacket(type, body));
+    worker._preSleep(jobServer);
+  }
+  this.close();
+  return undefined;
+};
+
+module.exports = { Job };
+Object.defineProperty(module.exports, 'internals', {
+  value: { stateOf, isAbandoned, asData },
+  enumerable: false,
+});

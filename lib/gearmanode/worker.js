@@ -1,0 +1,351 @@
+'use strict';
+/**
+ * Worker: registers functions with one or more job servers, grabs jobs and runs them; reconnects
+ * and re-registers after losing a server; enforces a function's `timeout` itself.
+ */
+const util = require('util');
+const EventEmitter = require('events').EventEmitter;
+const common = require('./common');
+const protocol = require('./protocol');
+const loggers = require('./logger');
+const errors = require('./errors');
+const ServerManager = require('./server-manager').ServerManager;
+const jobModule = require('./job');
+const owners = require('./owner');
+
+const Job = jobModule.Job;
+const T = protocol.PACKET_TYPES;
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+
+// Packets without arguments, encoded once.
+const PRE_SLEEP = protocol.encodePacket(T.PRE_SLEEP);
+const GRAB_JOB = protocol.encodePacket(T.GRAB_JOB);
+const GRAB_JOB_UNIQ = protocol.encodePacket(T.GRAB_JOB_UNIQ);
+const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
+
+/**
+ * Hidden state of a worker:
+ * - registered: names to register again after a reconnect (cleared by resetAbilities)
+ * - running: job server uid → Set of jobs assigned on it and not closed
+ * - recovering: job server uid → {timer, attempts} while reconnecting
+ */
+const hidden = new WeakMap();
+function state(worker) {
+  let s = hidden.get(worker);
+  if (s === undefined) {
+    s = { registered: new Set(), running: new Map(), recovering: new Map() };
+    hidden.set(worker, s);
+  }
+  return s;
+}
+
+/**
+ * @param {object} [options] `host`, `port`, `servers`, `withUnique` (boolean), `recoverTime` (ms
+ *   before reconnecting to a lost server), `recoverLimit` (attempts); beyond gearmanode:
+ *   `connectTimeout` (ms), `maxPacketSize` (bytes)
+ * @returns {Worker|Error}
+ */
+function Worker(options) {
+  if (!new.target) throw new TypeError("Class constructor Worker cannot be invoked without 'new'");
+  options = options || {};
+  const withUnique = options.withUnique;
+  const recoverTime = options.recoverTime;
+  const recoverLimit = options.recoverLimit;
+  delete options.withUnique;
+  delete options.recoverTime;
+  delete options.recoverLimit;
+  if (withUnique !== undefined && withUnique !== true && withUnique !== false) {
+    return new Error("value '" + withUnique + "' not in defined range, key=withUnique");
+  }
+  this.withUnique = withUnique === undefined ? false : withUnique;
+  this.recoverTime = recoverTime === undefined ? 30000 : recoverTime;
+  this.recoverLimit = recoverLimit === undefined ? 3 : recoverLimit;
+  this._type = 'Worker';
+  const rslt = this.initServers(owners.takeSocketOptions(this, options));
+  if (rslt instanceof Error) return rslt;
+  this.functions = {};
+  EventEmitter.call(this);
+}
+util.inherits(Worker, EventEmitter);
+ServerManager.mixin(Worker);
+
+Worker.logger = loggers.get('Worker');
+const log = Worker.logger;
+
+/** Sends the registration of `name` (CAN_DO or CAN_DO_TIMEOUT) to one server. */
+function sendAbility(jobServer, name, options) {
+  if (hasOwn(options, 'timeout')) {
+    // gearmanode documents seconds; gearmand reads the number as milliseconds.
+    jobServer.send(protocol.encodePacket(T.CAN_DO_TIMEOUT, [name, Number(options.timeout) * 1000]));
+  } else {
+    jobServer.send(protocol.encodePacket(T.CAN_DO, [name]));
+  }
+}
+
+/**
+ * Registers a function on every job server.
+ * @param {string} name
+ * @param {function(Job)} callback called with each job; may return a Promise (see README)
+ * @param {object} [options] `timeout` (seconds a job may run), `toStringEncoding`
+ * @returns {undefined|Error}
+ */
+Worker.prototype.addFunction = function (name, callback, options) {
+  if (!name) return new Error('undefined function name');
+  if (typeof callback !== 'function') return new Error('invalid callback (not a function)');
+  const opts = options || {};
+  const rslt = common.verifyOptions(opts, { timeout: 'optional', toStringEncoding: 'optional' });
+  if (rslt instanceof Error) return rslt;
+  if (opts.toStringEncoding && !Buffer.isEncoding(opts.toStringEncoding)) {
+    return new Error('invalid encoding: ' + opts.toStringEncoding);
+  }
+  if (errors.hasNul(name)) return new Error('function name contains NUL: ' + JSON.stringify(String(name)));
+  for (let i = 0; i < this.jobServers.length; i++) {
+    const jobServer = this.jobServers[i];
+    sendAbility(jobServer, name, opts);
+    this._preSleep(jobServer);
+  }
+  this.functions[name] = [callback, opts];
+  state(this).registered.add(name);
+  return undefined;
+};
+
+/**
+ * Unregisters a function on every job server.
+ * @returns {undefined|Error}
+ */
+Worker.prototype.removeFunction = function (name) {
+  if (!name) return new Error('undefined function name');
+  if (!hasOwn(this.functions, name)) return new Error('function not registered, name=' + name);
+  const packet = protocol.encodePacket(T.CANT_DO, [name]);
+  for (let i = 0; i < this.jobServers.length; i++) this.jobServers[i].send(packet);
+  delete this.functions[name];
+  state(this).registered.delete(name);
+  return undefined;
+};
+
+/** Tells every server that this worker can do nothing (the local `functions` are kept). */
+Worker.prototype.resetAbilities = function () {
+  for (let i = 0; i < this.jobServers.length; i++) this.jobServers[i].send(RESET_ABILITIES);
+  state(this).registered.clear();
+};
+
+/**
+ * Sets the worker id shown by the server's admin `workers` command.
+ * @returns {undefined|Error}
+ */
+Worker.prototype.setWorkerId = function (workerId) {
+  if (!common.isString(workerId)) return new Error('worker ID not a string');
+  if (workerId === '') return new Error('worker ID cannot be blank');
+  if (errors.hasNul(workerId)) return new Error('worker ID contains NUL');
+  this.workerId = workerId;
+  const packet = protocol.encodePacket(T.SET_CLIENT_ID, [workerId]);
+  for (let i = 0; i < this.jobServers.length; i++) this.jobServers[i].send(packet);
+  return undefined;
+};
+
+/** Closes every connection; running jobs are not tracked further and no reconnect happens. */
+Worker.prototype.close = function () {
+  if (this.closed === true) return; // §11.1 #10: a second close is harmless
+  this.closed = true;
+  const st = state(this);
+  for (const r of st.recovering.values()) clearTimeout(r.timer);
+  st.recovering.clear();
+  this.closeServers();
+  for (const k of Object.keys(this.functions)) delete this.functions[k];
+  this.emit('close');
+  this.removeAllListeners();
+};
+
+Worker.prototype.toString = function () {
+  return 'Worker(jobServers=' + util.inspect(this.jobServers) + ')';
+};
+
+/** @returns {Array|undefined} `[callback, options]` of a registered function */
+Worker.prototype._getFunction = function (name) {
+  const f = this.functions[name];
+  if (f === undefined) this._unrecoverableError('function not found in locale register, name=' + name);
+  return f;
+};
+
+/** Tells the server this worker is idle (it answers NOOP when there is work). */
+Worker.prototype._preSleep = function (jobServer) {
+  jobServer.send(PRE_SLEEP);
+};
+
+Worker.prototype._unrecoverableError = function (msg) {
+  log.log('error', msg);
+  this.emit('error', new Error(msg));
+};
+
+/** Handles a server packet addressed to the worker. */
+Worker.prototype._response = function (jobServer, type, parsed) {
+  switch (type) {
+    case T.NOOP:
+      jobServer.send(this.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB);
+      return;
+    case T.NO_JOB:
+      this._preSleep(jobServer);
+      return;
+    case T.JOB_ASSIGN:
+    case T.JOB_ASSIGN_UNIQ: {
+      const uniq = type === T.JOB_ASSIGN_UNIQ;
+      const options = {
+        handle: parsed[1],
+        name: parsed[2],
+        jobServerUid: jobServer.getUid(),
+        payload: uniq ? parsed[4] : parsed[3],
+      };
+      if (uniq) options.unique = parsed[3];
+      const job = new Job(this, options);
+      runJob(this, jobServer, job);
+      return;
+    }
+    default:
+  }
+};
+
+/** Runs the user function for an assigned job; a missing or failing function never hangs the job. */
+function runJob(worker, jobServer, job) {
+  const f = worker._getFunction(job.name);
+  if (f === undefined) {
+    // §11.1 #8: the job is answered so that no client waits forever.
+    job.reportError();
+    return;
+  }
+  const fnOptions = f[1] || {};
+  if (fnOptions.toStringEncoding) job.payload = job.payload.toString(fnOptions.toStringEncoding);
+  track(worker, jobServer, job, fnOptions);
+  let result;
+  try {
+    result = f[0](job);
+  } catch (err) {
+    functionFailed(worker, job, err);
+    return;
+  }
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    // An async function: its value completes the job unless the job was answered already.
+    result.then(function (value) {
+      if (value !== undefined && job.closed !== true && !jobModule.internals.isAbandoned(job)) {
+        job.workComplete(value);
+      }
+    }, function (err) {
+      functionFailed(worker, job, err);
+    });
+  }
+}
+
+function functionFailed(worker, job, err) {
+  const message = err instanceof Error ? err.message : String(err);
+  log.log('error', 'worker function %s failed: %s', job.name, message);
+  if (job.closed !== true && !jobModule.internals.isAbandoned(job)) job.reportException(message);
+  if (worker.listenerCount('error') > 0) {
+    const e = errors.create(errors.CODES.WORKER_FUNCTION_FAILED,
+      `worker function ${job.name} failed: ${message}`, { cause: err, jobHandle: job.handle });
+    worker.emit('error', e);
+  }
+}
+
+/** Remembers a running job (closed if its connection is lost) and arms its timeout. */
+function track(worker, jobServer, job, fnOptions) {
+  const uid = jobServer.getUid();
+  const running = state(worker).running;
+  let set = running.get(uid);
+  if (set === undefined) {
+    set = new Set();
+    running.set(uid, set);
+  }
+  set.add(job);
+  job.once('close', function () { set.delete(job); });
+  const seconds = Number(fnOptions.timeout);
+  if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
+    const js = jobModule.internals.stateOf(job);
+    js.timer = setTimeout(function () {
+      js.timer = null;
+      if (job.closed === true || js.abandoned) return;
+      // §7.1 Decision: the worker enforces the timeout; the client sees the job fail.
+      job.emit('timeout');
+      const server = worker.closed === true ? undefined : worker._getJobServerByUid(job.jobServerUid);
+      if (server) {
+        server.send(protocol.encodePacket(T.WORK_FAIL, [job.handle]));
+        worker._preSleep(server);
+      }
+      js.abandoned = true;
+      job.close();
+    }, seconds * 1000);
+  }
+}
+
+// A server was lost (FIN, socket error): close its running jobs, then reconnect after
+// `recoverTime` and register again, up to `recoverLimit` failed attempts in a row (§7.6).
+owners.hide(Worker.prototype, '_jobServerDisconnected', function (jobServer, err, lost) {
+  const st = state(this);
+  const uid = jobServer.getUid();
+  const running = st.running.get(uid);
+  if (running !== undefined) {
+    st.running.delete(uid);
+    for (const job of running) {
+      jobModule.internals.stateOf(job).abandoned = true;
+      job.close();
+    }
+  }
+  if (this.closed === true || !lost || st.recovering.has(uid)) return;
+  scheduleReconnect(this, jobServer, { timer: null, attempts: 0, gaveUp: false });
+});
+
+// A server got connected: if it was being recovered (or given up on) and something else opened
+// the connection meanwhile, register again now.
+owners.hide(Worker.prototype, '_jobServerConnected', function (jobServer) {
+  const st = state(this);
+  const uid = jobServer.getUid();
+  const attempt = st.recovering.get(uid);
+  if (attempt === undefined || attempt.timer === null && !attempt.gaveUp) return;
+  if (attempt.timer !== null) clearTimeout(attempt.timer);
+  st.recovering.delete(uid);
+  reregister(this, jobServer);
+});
+
+function scheduleReconnect(worker, jobServer, attempt) {
+  const st = state(worker);
+  const uid = jobServer.getUid();
+  st.recovering.set(uid, attempt);
+  const delay = Number(worker.recoverTime);
+  attempt.timer = setTimeout(function () {
+    attempt.timer = null;
+    if (worker.closed === true || jobServer.clientOrWorker !== worker) return;
+    attempt.attempts++;
+    const result = jobServer.connect(function (err) {
+      if (worker.closed === true) return;
+      if (err) {
+        const limit = Number(worker.recoverLimit);
+        if (attempt.attempts >= limit || !(limit > 0)) {
+          attempt.gaveUp = true; // kept, so that this failure does not start a new round
+          const e = errors.create(errors.CODES.RECONNECT_FAILED,
+            `job server ${uid} unreachable after ${attempt.attempts} reconnect attempt(s)`,
+            { jobServerUid: uid, cause: err });
+          log.log('error', e.message);
+          if (worker.listenerCount('error') > 0) worker.emit('error', e);
+        } else {
+          scheduleReconnect(worker, jobServer, attempt);
+        }
+        return;
+      }
+      st.recovering.delete(uid);
+      reregister(worker, jobServer);
+    });
+    if (result instanceof Error) st.recovering.delete(uid);
+  }, delay >= 0 ? delay : 0);
+}
+
+function reregister(worker, jobServer) {
+  log.log('info', 'reconnected to %s, registering %d function(s)', jobServer.getUid(), state(worker).registered.size);
+  if (worker.workerId !== undefined) {
+    jobServer.send(protocol.encodePacket(T.SET_CLIENT_ID, [worker.workerId]));
+  }
+  for (const name of state(worker).registered) {
+    const f = worker.functions[name];
+    if (f !== undefined) sendAbility(jobServer, name, f[1] || {});
+  }
+  worker._preSleep(jobServer);
+}
+
+module.exports = { Worker };
