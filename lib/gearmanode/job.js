@@ -13,7 +13,18 @@ const errors = require('./errors');
 const T = protocol.PACKET_TYPES;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
-const CLIENT_PATTERN = {
+// Client-side options: first the keys and defaults, then the value ranges (an unknown key is
+// reported before any default is written into the caller's object).
+const CLIENT_DEFAULTS = {
+  name: 'mandatory',
+  payload: 'mandatory',
+  unique: 'optional',
+  background: false,
+  priority: 'NORMAL',
+  toStringEncoding: 'optional',
+  encoding: 'utf8',
+};
+const CLIENT_RANGES = {
   name: 'mandatory',
   payload: 'mandatory',
   unique: 'optional',
@@ -55,10 +66,9 @@ function Job(clientOrWorker, options) {
   if (hasOwn(options, 'unique')) this.unique = options.unique;
 
   if (clientOrWorker._type === 'Client') {
-    if (options.background === undefined) options.background = false;
-    if (options.priority === undefined) options.priority = 'NORMAL';
-    if (options.encoding === undefined) options.encoding = 'utf8';
-    const rslt = common.verifyOptions(options, CLIENT_PATTERN);
+    let rslt = common.verifyAndSanitizeOptions(options, CLIENT_DEFAULTS);
+    if (rslt instanceof Error) return rslt;
+    rslt = common.verifyOptions(options, CLIENT_RANGES);
     if (rslt instanceof Error) return rslt;
     if (options.toStringEncoding) {
       if (!Buffer.isEncoding(options.toStringEncoding)) {
