@@ -9,6 +9,7 @@ const Job = require('./gearmanode/job').Job;
 const version = require('./gearmanode/version');
 const loggers = require('./gearmanode/logger');
 const errors = require('./gearmanode/errors');
+const admin = require('./gearmanode/admin');
 
 loggers.get('Client').log('info', 'GearmaNode %s, running on Node.js %s [%s %s], with pid %d',
   version.VERSION, process.version, process.platform, process.arch, process.pid);
@@ -29,6 +30,8 @@ module.exports = { client, worker, Client, Worker, Job };
 const extras = {
   VERSION: version.VERSION,
   errors,
+  admin: admin.admin,
+  Admin: admin.Admin,
   setLogger: loggers.setLogger,
   setLogLevel: loggers.setLevel,
   getLogLevel: loggers.getLevel,

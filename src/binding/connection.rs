@@ -19,7 +19,8 @@ use napi_derive::napi;
 
 use super::values::JsOut;
 use crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE;
-use crate::transport::{ConnectOptions, Connection, Event, EventSink, TransportError};
+use crate::protocol::packet::Magic;
+use crate::transport::{ConnectOptions, Connection, Event, EventSink, Framing, TransportError};
 
 /// Event kinds, the first argument of the JS callback.
 pub const EV_CONNECT: u32 = 1;
@@ -83,6 +84,8 @@ pub struct NativeConnectOptions {
     pub connect_timeout: Option<u32>,
     /// Largest packet accepted from the server, header included (default 256 MiB).
     pub max_packet_size: Option<f64>,
+    /// Deliver the bytes as read, unframed (the admin text protocol).
+    pub raw: Option<bool>,
     /// Test hook: make the connection task panic, to show that a core fault becomes an error event.
     pub panic_for_test: Option<bool>,
 }
@@ -131,7 +134,11 @@ impl NativeConnection {
             host,
             port,
             connect_timeout: Duration::from_millis(u64::from(options.connect_timeout.unwrap_or(15_000).max(1))),
-            max_packet_size: max,
+            framing: if options.raw.unwrap_or(false) {
+                Framing::Raw
+            } else {
+                Framing::Packets { expect: Magic::Res, max_packet_size: max }
+            },
         };
         let tsfn: EventTsfn = callback
             .build_threadsafe_function::<Event>()

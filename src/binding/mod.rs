@@ -1,6 +1,7 @@
 //! `#[napi]` items only: argument conversion, error mapping, event batching.
 //! No protocol logic lives here; every item adapts a room of the core for JavaScript.
 
+pub mod admin;
 pub mod balancer;
 pub mod codec;
 pub mod connection;
@@ -13,4 +14,27 @@ use napi_derive::napi;
 #[napi]
 pub fn core_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
+}
+
+/// The core's tokio runtime: one I/O thread by default. Every connection's work is a short burst
+/// (read, decode, hand over; or flush a queue), so one thread keeps up with the single JS thread
+/// that consumes the events, and fewer threads mean fewer wake-ups and context switches per
+/// message. `GEARMANODE_IO_THREADS` (1–64) overrides it.
+#[napi_derive::module_init]
+fn init_runtime() {
+    let threads = std::env::var("GEARMANODE_IO_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(1);
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("gearmanode-io")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => napi::bindgen_prelude::create_custom_tokio_runtime(rt),
+        // napi-rs falls back to its default runtime.
+        Err(e) => eprintln!("gearmanode: cannot build the I/O runtime ({e}); using the default one"),
+    }
 }

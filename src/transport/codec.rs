@@ -27,17 +27,36 @@ pub struct Batch {
     pub packets: usize,
 }
 
+/// How the bytes of a connection are framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// Binary Gearman packets with this magic, each at most this many bytes.
+    Packets {
+        /// Magic every packet must carry.
+        expect: Magic,
+        /// Largest packet accepted, header included.
+        max_packet_size: usize,
+    },
+    /// No framing: every read is delivered as it came (the admin text protocol, whose replies are
+    /// parsed by the protocol room's admin parser on the other side).
+    Raw,
+}
+
 /// Frames a byte stream from a Gearman server into batches of packets.
 #[derive(Debug)]
 pub struct BatchCodec {
-    expect: Magic,
-    max_packet_size: usize,
+    framing: Framing,
 }
 
 impl BatchCodec {
     /// A codec for packets carrying `expect` magic, refusing packets above `max_packet_size` bytes.
     pub fn new(expect: Magic, max_packet_size: usize) -> Self {
-        BatchCodec { expect, max_packet_size }
+        BatchCodec { framing: Framing::Packets { expect, max_packet_size } }
+    }
+
+    /// A codec with the given framing.
+    pub fn with_framing(framing: Framing) -> Self {
+        BatchCodec { framing }
     }
 }
 
@@ -46,8 +65,18 @@ impl Decoder for BatchCodec {
     type Error = TransportError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Batch>, TransportError> {
+        let (expect, max_packet_size) = match self.framing {
+            Framing::Packets { expect, max_packet_size } => (expect, max_packet_size),
+            Framing::Raw => {
+                if src.is_empty() {
+                    return Ok(None);
+                }
+                let data = src.split().freeze();
+                return Ok(Some(Batch { data, frames: Vec::new(), packets: 0 }));
+            }
+        };
         let mut frames = Vec::new();
-        let outcome = scan(src, self.expect, self.max_packet_size, &mut frames);
+        let outcome = scan(src, expect, max_packet_size, &mut frames);
         if outcome.packets > 0 {
             // Deliver what is valid first; a bad header behind it is reported on the next call.
             let data = src.split_to(outcome.consumed).freeze();

@@ -22,9 +22,8 @@ use tokio::sync::{watch, Notify};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
-use super::codec::{Batch, BatchCodec, READ_CHUNK};
+use super::codec::{Batch, BatchCodec, Framing, READ_CHUNK};
 use super::error::{Syscall, TransportError};
-use crate::protocol::packet::Magic;
 
 /// How many decoded bytes may wait for JavaScript before the connection stops reading.
 const MAX_UNDELIVERED: usize = 8 * 1024 * 1024;
@@ -40,8 +39,8 @@ pub struct ConnectOptions {
     pub port: u16,
     /// Time allowed for name resolution plus the TCP handshake.
     pub connect_timeout: Duration,
-    /// Largest packet accepted from the server, header included.
-    pub max_packet_size: usize,
+    /// How incoming bytes are framed (Gearman packets, or raw for the admin protocol).
+    pub framing: Framing,
 }
 
 /// Something that happened on a connection, in the order it happened.
@@ -410,7 +409,7 @@ async fn read_loop<S: EventSink>(
     shared: &Arc<Shared>,
     sink: &S,
 ) -> Result<(), TransportError> {
-    let codec = BatchCodec::new(Magic::Res, opts.max_packet_size);
+    let codec = BatchCodec::with_framing(opts.framing);
     let mut frames = FramedRead::with_capacity(rd, codec, READ_CHUNK);
     let mut paused = shared.paused.subscribe();
     loop {

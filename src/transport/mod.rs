@@ -6,6 +6,6 @@ pub mod codec;
 pub mod connection;
 pub mod error;
 
-pub use codec::{Batch, BatchCodec};
+pub use codec::{Batch, BatchCodec, Framing};
 pub use connection::{ConnectOptions, Connection, Event, EventSink, Runner};
 pub use error::{Syscall, TransportError};
