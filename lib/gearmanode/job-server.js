@@ -11,6 +11,7 @@ const protocol = require('./protocol');
 const loggers = require('./logger');
 const native = require('./native');
 const nativeSocket = require('./native-socket');
+const errors = require('./errors');
 
 const CONSTANTS = { DEFAULT_RECOVER_TIME: 30000 };
 
@@ -190,15 +191,25 @@ JobServer.prototype.disconnect = function (err) {
     this.wrongDisconnectAt = new Date();
     this.failedConnectionCount++;
   }
+  const st = state(this);
+  const lost = st.lost;
+  st.lost = false;
+  const owner = this.clientOrWorker;
   const waiting = this.jobsWaiting4Created;
-  for (let i = 0; i < waiting.length; i++) waiting[i].close();
+  for (let i = 0; i < waiting.length; i++) {
+    const job = waiting[i];
+    // A job sent on a connection that was lost before JOB_CREATED ends with `error` (when it
+    // listens), then `close`: it never hangs (DESIGN.md hard rules).
+    if (lost && owner && owner.closed !== true && job.listenerCount('error') > 0) {
+      job.emit('error', errors.create(errors.CODES.CONNECTION_LOST,
+        `connection to ${this.getUid()} lost before the job was created`, { jobServerUid: this.getUid(), cause: err }));
+    }
+    job.close();
+  }
   waiting.length = 0;
   // §11.1 #6: no stale bytes survive into the next connection.
   delete this.segmentedPacket;
   delete this.headerfrag;
-  const st = state(this);
-  const lost = st.lost;
-  st.lost = false;
   st.pending = null;
   st.connecting = null;
   const socket = this.socket;
@@ -209,7 +220,6 @@ JobServer.prototype.disconnect = function (err) {
     socket.destroy();
     delete this.socket;
   }
-  const owner = this.clientOrWorker;
   const uid = this.getUid();
   if (owner) owner.emit('socketDisconnect', uid, err);
   // Whatever was queued for this connection will not go out on it: the callers decide (§11.1 #2).
