@@ -76,12 +76,21 @@ Client.prototype.close = function () {
  */
 Client.prototype.submitJob = function (name, payload, options) {
   options = options || {};
-  options.name = name;
-  options.payload = payload;
-  const job = new Job(this, options);
+  // The original (sloppy mode) silently ignored these writes on a primitive or frozen `options`;
+  // submitJob returns an Error for bad input and never throws.
+  if (Object(options) === options) {
+    Reflect.set(options, 'name', name);
+    Reflect.set(options, 'payload', payload);
+  }
+  let job;
+  try {
+    job = new Job(this, options);
+  } catch (err) {
+    return err;
+  }
   if (job instanceof Error) return job;
-  if (errors.hasNul(name)) return new Error('function name contains NUL: ' + JSON.stringify(String(name)));
-  if (errors.hasNul(options.unique)) return new Error('unique id contains NUL: ' + JSON.stringify(String(options.unique)));
+  if (errors.hasNul(name)) return errors.nulError('function name', name);
+  if (errors.hasNul(options.unique)) return errors.nulError('unique id', options.unique);
   job.processing = true;
   let packet;
   try {

@@ -60,4 +60,9 @@ function hasNul(value) {
     : Buffer.isBuffer(value) ? value.indexOf(0) !== -1 : false;
 }
 
-module.exports = { CODES, GearmanError, create, hasNul };
+/** The Error returned for a name, unique id or id that contains NUL. */
+function nulError(what, value) {
+  return create(CODES.NUL_IN_ARGUMENT, `${what} contains NUL: ${JSON.stringify(String(value))}`);
+}
+
+module.exports = { CODES, GearmanError, create, hasNul, nulError };

@@ -72,11 +72,22 @@ ServerManager.mixin(Worker);
 Worker.logger = loggers.get('Worker');
 const log = Worker.logger;
 
+/**
+ * How much later than the worker's own deadline gearmand's timeout is set. gearmand 1.1.20 does act
+ * on CAN_DO_TIMEOUT: it takes the job back and queues it again without telling the client (the
+ * worker's late WORK_FAIL then gets ERROR JOB_NOT_FOUND and the job runs again, forever). The
+ * worker's own timeout (§7.1 Decision) must therefore reach gearmand first; the server's stays a
+ * backstop for a worker that cannot answer at all (a blocked event loop).
+ */
+const SERVER_TIMEOUT_MARGIN_MS = 1000;
+
 /** Sends the registration of `name` (CAN_DO or CAN_DO_TIMEOUT) to one server. */
 function sendAbility(jobServer, name, options) {
   if (hasOwn(options, 'timeout')) {
     // gearmanode documents seconds; gearmand reads the number as milliseconds.
-    jobServer.send(protocol.encodePacket(T.CAN_DO_TIMEOUT, [name, Number(options.timeout) * 1000]));
+    const ms = Number(options.timeout) * 1000;
+    const serverMs = ms > 0 ? ms + SERVER_TIMEOUT_MARGIN_MS : ms;
+    jobServer.send(protocol.encodePacket(T.CAN_DO_TIMEOUT, [name, serverMs]));
   } else {
     jobServer.send(protocol.encodePacket(T.CAN_DO, [name]));
   }
@@ -98,7 +109,7 @@ Worker.prototype.addFunction = function (name, callback, options) {
   if (opts.toStringEncoding && !Buffer.isEncoding(opts.toStringEncoding)) {
     return new Error('invalid encoding: ' + opts.toStringEncoding);
   }
-  if (errors.hasNul(name)) return new Error('function name contains NUL: ' + JSON.stringify(String(name)));
+  if (errors.hasNul(name)) return errors.nulError('function name', name);
   for (let i = 0; i < this.jobServers.length; i++) {
     const jobServer = this.jobServers[i];
     sendAbility(jobServer, name, opts);
@@ -136,7 +147,7 @@ Worker.prototype.resetAbilities = function () {
 Worker.prototype.setWorkerId = function (workerId) {
   if (!common.isString(workerId)) return new Error('worker ID not a string');
   if (workerId === '') return new Error('worker ID cannot be blank');
-  if (errors.hasNul(workerId)) return new Error('worker ID contains NUL');
+  if (errors.hasNul(workerId)) return errors.nulError('worker ID', workerId);
   this.workerId = workerId;
   const packet = protocol.encodePacket(T.SET_CLIENT_ID, [workerId]);
   for (let i = 0; i < this.jobServers.length; i++) this.jobServers[i].send(packet);

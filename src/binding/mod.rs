@@ -22,6 +22,18 @@ pub fn core_version() -> &'static str {
 /// message. `GEARMANODE_IO_THREADS` (1–64) overrides it.
 #[napi_derive::module_init]
 fn init_runtime() {
+    // A panic is caught where it happens (entry points, connection tasks) and becomes an `error`
+    // event; its report goes to the library's logger (level error) instead of raw stderr.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_string());
+        tracing::error!(target: "gearmanode::panic", "panic in the gearmanode core{place}: {what}");
+    }));
     let threads = std::env::var("GEARMANODE_IO_THREADS")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())

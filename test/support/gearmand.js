@@ -441,7 +441,8 @@ async function start(options = {}) {
   if (options.track !== false) installSafetyNet();
   const { host = '127.0.0.1', args = [], timeout = START_TIMEOUT, verbose = process.env.GEARMAND_VERBOSE || 'WARNING' } = options;
   const autoPort = options.port == null;
-  let port = autoPort ? await ports.freePort(4740) : options.port;
+  // A random base makes two test processes started together unlikely to race for one port.
+  let port = autoPort ? await ports.freePort(4740 + Math.floor(Math.random() * 400)) : options.port;
   for (let attempt = 0; ; attempt++) {
     let dir = options.dir;
     if (!dir) {
@@ -465,7 +466,8 @@ async function start(options = {}) {
       return await instance._launch();
     } catch (err) {
       // Another process grabbed the port we picked: try the next free one.
-      if (autoPort && err.code === 'EADDRINUSE' && attempt < 5) {
+      const taken = err.code === 'EADDRINUSE' || /served by another gearmand/.test(err.message);
+      if (autoPort && taken && attempt < 5) {
         port = await ports.freePort(port + 1);
         continue;
       }
