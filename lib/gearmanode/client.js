@@ -13,6 +13,7 @@ const lb = require('./load-balancing');
 const ServerManager = require('./server-manager').ServerManager;
 const Job = require('./job').Job;
 const owners = require('./owner');
+const promises = require('./promises');
 
 const T = protocol.PACKET_TYPES;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
@@ -215,6 +216,15 @@ owners.hide(Client.prototype, '_jobServerDisconnected', function (jobServer, err
     if (job.listenerCount('error') > 0) job.emit('error', e);
     job.close();
   }
+});
+
+/**
+ * Submits a job and returns a Promise of its outcome (beyond gearmanode 0.9.2): resolves with the
+ * response (a Buffer, or a string with `toStringEncoding`), or with the job for a background job
+ * once created; rejects with a GearmanError (see promises.js). Same arguments as submitJob.
+ */
+owners.hide(Client.prototype, 'submitJobAsync', function (name, payload, options) {
+  return promises.submitJobAsync(this, name, payload, options);
 });
 
 module.exports = { Client };

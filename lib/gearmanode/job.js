@@ -9,6 +9,8 @@ const common = require('./common');
 const protocol = require('./protocol');
 const loggers = require('./logger');
 const errors = require('./errors');
+const promises = require('./promises');
+const hide = require('./owner').hide;
 
 const T = protocol.PACKET_TYPES;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
@@ -109,8 +111,10 @@ Job.prototype.close = function () {
 
 /** @returns {number|undefined} the SUBMIT_JOB* type for `background` and `priority` */
 Job.prototype.getPacketType = function () {
-  const byPriority = PACKET_TYPE[this.background === true];
-  return this.background === true || this.background === false ? byPriority[this.priority] : undefined;
+  // As in gearmanode 0.9.2: a truthy `background` picks the background types; a priority that is
+  // not one of the three (inherited names such as 'toString' included) gives undefined.
+  const byPriority = PACKET_TYPE[Boolean(this.background)];
+  return hasOwn(byPriority, this.priority) ? byPriority[this.priority] : undefined;
 };
 
 Job.prototype.toString = function () {
@@ -231,6 +235,11 @@ Job.prototype._sendAndClose = function (type, body) {
   this.close();
   return undefined;
 };
+
+/** A Promise of this client-side job's outcome (beyond gearmanode 0.9.2; see promises.js). */
+hide(Job.prototype, 'promise', function () {
+  return promises.jobPromise(this);
+});
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {

@@ -247,7 +247,8 @@ function runJob(worker, jobServer, job) {
 
 function functionFailed(worker, job, err) {
   const message = err instanceof Error ? err.message : String(err);
-  log.log('error', 'worker function %s failed: %s', job.name, message);
+  // Logged when nobody listens for the worker's `error`; otherwise the listener has it.
+  if (worker.listenerCount('error') === 0) log.log('error', 'worker function %s failed: %s', job.name, message);
   if (job.closed !== true && !jobModule.internals.isAbandoned(job)) job.reportException(message);
   if (worker.listenerCount('error') > 0) {
     const e = errors.create(errors.CODES.WORKER_FUNCTION_FAILED,
