@@ -104,9 +104,12 @@ function badType(what) {
  */
 function encodePacket(type, args) {
   const code = toTypeCode(type);
-  const list = args === undefined ? [] : args;
-  const parts = new Array(list.length);
-  for (let i = 0; i < list.length; i++) {
+  // As the original (`args || []`, then indexes up to `length`): a string is iterated per character,
+  // a value without a numeric length (a number, true) encodes an empty body.
+  const list = args || [];
+  const n = list.length;
+  const parts = [];
+  for (let i = 0; i < n; i++) {
     const a = list[i];
     if (typeof a === 'string' || Buffer.isBuffer(a)) parts[i] = a;
     else if (a === null || a === undefined) throw badType(String(a));
@@ -155,11 +158,19 @@ function fieldValue(buf, letter, start, end) {
  * @returns {Array|Error} `[bytesConsumed, field, ...]`, or an Error for an unknown letter
  */
 function parsePacket(buff, format) {
-  const fmt = format === undefined ? '' : String(format);
-  if (buff.length < CONSTANTS.HEADER_LEN) buff.readUInt32BE(8); // throws Node's RangeError
-  for (let i = 0; i < fmt.length; i++) {
-    const c = fmt[i];
-    if (c !== 'N' && c !== 'n' && c !== 'L' && c !== 'b') return new Error('unknow format: ' + fmt);
+  // The header is read as the original read it (type, then length): a short buffer throws Node's
+  // RangeError for the same offset.
+  buff.readUInt32BE(4);
+  buff.readUInt32BE(8);
+  // As the original: `format || ''`, letters by `charAt` up to `length` (a number or `true` has no
+  // letters; an Array throws TypeError).
+  format = format || '';
+  const n = format.length;
+  let fmt = '';
+  for (let i = 0; i < n; i++) {
+    const c = format.charAt(i);
+    if (c !== 'N' && c !== 'n' && c !== 'L' && c !== 'b') return new Error('unknow format: ' + format);
+    fmt += c;
   }
   const r = native.parseFieldRanges(buff, fmt);
   const out = [r[0]];
@@ -190,9 +201,10 @@ module.exports = {
   PACKET_RESP_FORMAT,
   parsePacket,
   encodePacket,
-  logger,
-  PACKETS,
-  PACKETS_BY_CODE,
-  framedFields,
-  codedError,
 };
+
+// Beyond gearmanode 0.9.2; not enumerable, so the module's keys stay the original seven.
+const extras = { logger, PACKETS, PACKETS_BY_CODE, framedFields, codedError };
+for (const k of Object.keys(extras)) {
+  Object.defineProperty(module.exports, k, { value: extras[k], enumerable: false });
+}
