@@ -9,21 +9,24 @@ const SOCKET_OPTIONS = ['connectTimeout', 'maxPacketSize'];
 
 /**
  * Takes this library's own connection options out of `options` (so gearmanode's validation sees
- * only its own keys) and keeps them on the owner, hidden.
+ * only its own keys) and keeps them on the owner, hidden. `ownKeys` are further options of the
+ * owner itself (already read by its constructor) that gearmanode's validation must not see.
  * @returns {object} what to pass to initServers: `options` itself when it has none of them
  */
-function takeSocketOptions(owner, options) {
+function takeSocketOptions(owner, options, ownKeys) {
+  const has = (k) => options && Object.prototype.hasOwnProperty.call(options, k);
   let found = null;
   for (const k of SOCKET_OPTIONS) {
-    if (options && Object.prototype.hasOwnProperty.call(options, k)) {
+    if (has(k)) {
       if (found === null) found = {};
       found[k] = options[k];
     }
   }
   hide(owner, '_socketOptions', found);
-  if (found === null) return options;
+  const strip = SOCKET_OPTIONS.concat(ownKeys || []);
+  if (!strip.some(has)) return options;
   const rest = Object.assign({}, options);
-  for (const k of SOCKET_OPTIONS) delete rest[k];
+  for (const k of strip) delete rest[k];
   return rest;
 }
 

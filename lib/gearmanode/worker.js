@@ -28,12 +28,14 @@ const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
  * - registered: names to register again after a reconnect (cleared by resetAbilities)
  * - running: job server uid → Set of jobs assigned on it and not closed
  * - recovering: job server uid → {timer, attempts} while reconnecting
+ * - limit: the `concurrency` option (0: gearmanode's behaviour, one GRAB per NOOP)
+ * - grabbing: job server uid → GRAB_JOBs sent and not answered yet (only counted with a limit)
  */
 const hidden = new WeakMap();
 function state(worker) {
   let s = hidden.get(worker);
   if (s === undefined) {
-    s = { registered: new Set(), running: new Map(), recovering: new Map() };
+    s = { registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map() };
     hidden.set(worker, s);
   }
   return s;
@@ -42,12 +44,17 @@ function state(worker) {
 /**
  * @param {object} [options] `host`, `port`, `servers`, `withUnique` (boolean), `recoverTime` (ms
  *   before reconnecting to a lost server), `recoverLimit` (attempts); beyond gearmanode:
- *   `connectTimeout` (ms), `maxPacketSize` (bytes)
+ *   `connectTimeout` (ms), `maxPacketSize` (bytes), `concurrency` (jobs run at once per server;
+ *   the worker then asks for the next job as soon as a slot is free)
  * @returns {Worker|Error}
  */
 function Worker(options) {
   if (!new.target) throw new TypeError("Class constructor Worker cannot be invoked without 'new'");
   options = options || {};
+  const concurrency = options.concurrency;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
+    return new Error("value '" + concurrency + "' not in defined range, key=concurrency");
+  }
   const withUnique = options.withUnique;
   const recoverTime = options.recoverTime;
   const recoverLimit = options.recoverLimit;
@@ -61,9 +68,10 @@ function Worker(options) {
   this.recoverTime = recoverTime === undefined ? 30000 : recoverTime;
   this.recoverLimit = recoverLimit === undefined ? 3 : recoverLimit;
   this._type = 'Worker';
-  const rslt = this.initServers(owners.takeSocketOptions(this, options));
+  const rslt = this.initServers(owners.takeSocketOptions(this, options, ['concurrency']));
   if (rslt instanceof Error) return rslt;
   this.functions = {};
+  if (concurrency !== undefined) state(this).limit = concurrency;
   EventEmitter.call(this);
 }
 util.inherits(Worker, EventEmitter);
@@ -192,11 +200,19 @@ Worker.prototype._unrecoverableError = function (msg) {
 Worker.prototype._response = function (jobServer, type, parsed) {
   switch (type) {
     case T.NOOP:
-      jobServer.send(this.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB);
+      if (state(this).limit === 0) jobServer.send(this.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB);
+      else grabIfFree(this, jobServer);
       return;
-    case T.NO_JOB:
-      this._preSleep(jobServer);
+    case T.NO_JOB: {
+      const st = state(this);
+      if (st.limit === 0) {
+        this._preSleep(jobServer);
+        return;
+      }
+      // With several GRABs out, sleep once the last one came back empty.
+      if (countGrab(st, jobServer.getUid(), -1) === 0) this._preSleep(jobServer);
       return;
+    }
     case T.JOB_ASSIGN:
     case T.JOB_ASSIGN_UNIQ: {
       const uniq = type === T.JOB_ASSIGN_UNIQ;
@@ -208,12 +224,34 @@ Worker.prototype._response = function (jobServer, type, parsed) {
       };
       if (uniq) options.unique = parsed[3];
       const job = new Job(this, options);
+      const st = state(this);
+      if (st.limit > 0) countGrab(st, jobServer.getUid(), -1);
       runJob(this, jobServer, job);
+      if (st.limit > 0) grabIfFree(this, jobServer);
       return;
     }
     default:
   }
 };
+
+/** Adds `delta` to the GRABs outstanding on a server; returns the new count (never below 0). */
+function countGrab(st, uid, delta) {
+  const n = Math.max(0, (st.grabbing.get(uid) || 0) + delta);
+  st.grabbing.set(uid, n);
+  return n;
+}
+
+/** With a `concurrency` limit: asks for another job while running + asked-for jobs are under it. */
+function grabIfFree(worker, jobServer) {
+  const st = state(worker);
+  if (worker.closed === true || !jobServer.connected) return;
+  const uid = jobServer.getUid();
+  const running = st.running.get(uid);
+  const busy = (running === undefined ? 0 : running.size) + (st.grabbing.get(uid) || 0);
+  if (busy >= st.limit) return;
+  countGrab(st, uid, 1);
+  jobServer.send(worker.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB);
+}
 
 /** Runs the user function for an assigned job; a missing or failing function never hangs the job. */
 function runJob(worker, jobServer, job) {
@@ -267,7 +305,12 @@ function track(worker, jobServer, job, fnOptions) {
     running.set(uid, set);
   }
   set.add(job);
-  job.once('close', function () { set.delete(job); });
+  job.once('close', function () {
+    set.delete(job);
+    // A slot is free: with a concurrency limit the next job is asked for at once (the PRE_SLEEP
+    // already sent stays harmless), which saves the PRE_SLEEP → NOOP round trip per job.
+    if (state(worker).limit > 0) grabIfFree(worker, jobServer);
+  });
   const seconds = Number(fnOptions.timeout);
   if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
     const js = jobModule.internals.stateOf(job);
@@ -292,6 +335,7 @@ function track(worker, jobServer, job, fnOptions) {
 owners.hide(Worker.prototype, '_jobServerDisconnected', function (jobServer, err, lost) {
   const st = state(this);
   const uid = jobServer.getUid();
+  st.grabbing.delete(uid);
   const running = st.running.get(uid);
   if (running !== undefined) {
     st.running.delete(uid);
