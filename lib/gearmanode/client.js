@@ -112,9 +112,16 @@ Client.prototype.submitJob = function (name, payload, options) {
     }
     jobServer.send(packet, function (err) {
       if (err) {
+        if (client.closed === true) {
+          // Closed before the connection was up: the job was never sent.
+          if (job.listenerCount('error') > 0) {
+            job.emit('error', errors.create(errors.CODES.CLOSED, 'client closed before the job was sent'));
+          }
+          job.close();
+          return;
+        }
         log.log('warn', 'failed to send job to %s, trying another server: %s', jobServer.getUid(), err.message);
-        if (client.closed === true) job.close();
-        else tryToSend();
+        tryToSend();
         return;
       }
       jobServer.jobsWaiting4Created.push(job);
