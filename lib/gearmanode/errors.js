@@ -32,7 +32,14 @@ const CODES = Object.freeze({
   SERVER_ERROR: 'GEARMAN_SERVER_ERROR',
   /** A worker-side job ran past its `timeout`. */
   TIMEOUT: 'GEARMAN_TIMEOUT',
+  /** An argument is longer than the server accepts (a unique id over 64 bytes). */
+  ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE',
+  /** A buffer given to `jobServer.send` is not a sequence of whole request packets. */
+  MALFORMED_PACKET: 'GEARMAN_MALFORMED_PACKET',
 });
+
+/** gearmand's limit on a unique id (GEARMAN_MAX_UNIQUE_SIZE): a longer one is refused with ERROR. */
+const MAX_UNIQUE_BYTES = 64;
 
 /** An Error with a stable `code` (and optional extra fields). */
 class GearmanError extends Error {
@@ -65,4 +72,15 @@ function nulError(what, value) {
   return create(CODES.NUL_IN_ARGUMENT, `${what} contains NUL: ${JSON.stringify(String(value))}`);
 }
 
-module.exports = { CODES, GearmanError, create, hasNul, nulError };
+/**
+ * The Error returned for a unique id longer than gearmand accepts (it would answer ERROR instead of
+ * JOB_CREATED, and the JOB_CREATED of the next job would then be taken for this one), or null.
+ */
+function uniqueTooLong(unique) {
+  if (unique === undefined || unique === null || unique === '') return null;
+  const n = Buffer.isBuffer(unique) ? unique.length : Buffer.byteLength(String(unique));
+  if (n <= MAX_UNIQUE_BYTES) return null;
+  return create(CODES.ARGUMENT_TOO_LARGE, `unique id is ${n} bytes long, the server accepts at most ${MAX_UNIQUE_BYTES}`);
+}
+
+module.exports = { CODES, GearmanError, create, hasNul, nulError, uniqueTooLong, MAX_UNIQUE_BYTES };

@@ -256,6 +256,12 @@ JobServer.prototype.send = function (data, cb) {
   if (!Buffer.isBuffer(data)) return new Error('data has to be object of Buffer');
   if (data.length < HEADER_LEN) return new Error('short data');
   if (data.readUInt32BE(0) !== protocol.CONSTANTS.HEADER_REQ) return new Error('no gearman packet');
+  // Never a malformed packet on the wire: the buffer must hold whole request packets (the common
+  // case, one packet, costs one header read).
+  if (data.readUInt32BE(8) + HEADER_LEN !== data.length && !wholeRequests(data)) {
+    return errors.create(errors.CODES.MALFORMED_PACKET,
+      'data is not a sequence of whole request packets (a header length does not match the bytes)');
+  }
 
   if (this.connected) {
     this.socket.write(data);
@@ -286,6 +292,12 @@ JobServer.prototype.send = function (data, cb) {
   return undefined;
 };
 
+/** Whether `data` is one or more whole `\0REQ` packets, back to back (scanned by the core). */
+function wholeRequests(data) {
+  const r = native.scanPackets(data, DEFAULT_MAX_PACKET_SIZE, true);
+  return r[3] === 0 && r[0] === data.length;
+}
+
 function sendText(js, type, text) {
   return js.send(protocol.encodePacket(type, [text]));
 }
@@ -300,6 +312,7 @@ JobServer.prototype.echo = function (data) {
 /** Sends OPTION_REQ (gearmand knows `exceptions`); the answer comes as the `option` event. */
 JobServer.prototype.setOption = function (name) {
   if (!common.isString(name)) return new Error('option is not a text');
+  if (errors.hasNul(name)) return errors.nulError('option name', name);
   sendText(this, T.OPTION_REQ, name);
   return undefined;
 };

@@ -139,6 +139,7 @@ Job.prototype.getStatus = function () {
   if (!this.jobServerUid) return new Error('no associated job server (never ever submited job?)');
   const jobServer = this.clientOrWorker._getJobServerByUid(this.jobServerUid);
   if (!jobServer) return new Error('job server not found by UID, uid=' + this.jobServerUid);
+  if (errors.hasNul(this.handle)) return errors.nulError('job handle', this.handle);
   jobServer.send(protocol.encodePacket(T.GET_STATUS, [this.handle]));
   return undefined;
 };

@@ -83,15 +83,17 @@ pub fn encode_packet(code: u32, args: Array, response: Option<bool>) -> Result<J
 /// ...frames]` where `pendingTotal` is the size of an incomplete packet whose header is complete
 /// (0 otherwise), `error` is 0 (none), 1 (bad magic) or 2 (packet over `maxPacketSize`), and the
 /// frames are `[code, start, end, argc, (argStart, argEnd) * argc]` per packet.
+/// `requests` scans `\0REQ` packets instead (to check what a caller wants to send).
 #[napi(catch_unwind, ts_return_type = "Uint32Array")]
-pub fn scan_packets(chunk: &[u8], max_packet_size: f64) -> JsU32s {
+pub fn scan_packets(chunk: &[u8], max_packet_size: f64, requests: Option<bool>) -> JsU32s {
     let max = if max_packet_size.is_finite() && max_packet_size >= 12.0 {
         max_packet_size.min(f64::from(u32::MAX - 12)) as usize
     } else {
         crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE
     };
     let mut out = vec![0u32; 4];
-    let s = scan(chunk, Magic::Res, max, &mut out);
+    let magic = if requests.unwrap_or(false) { Magic::Req } else { Magic::Res };
+    let s = scan(chunk, magic, max, &mut out);
     out[0] = s.consumed as u32;
     out[1] = s.packets as u32;
     out[2] = s.pending_total.map_or(0, |t| t as u32);
