@@ -67,6 +67,22 @@ declare module 'gearmanode' {
       connectTimeout?: number;
       /** Beyond gearmanode 0.9.2: largest packet accepted from a server, header included, in bytes (default 256 MiB). */
       maxPacketSize?: number;
+      /** Beyond gearmanode 0.9.2: TLS to every server (`true`: built-in roots, host name checked). */
+      tls?: boolean | TlsOptions;
+    }
+
+    /** TLS settings (PEM as strings or Buffers). */
+    interface TlsOptions {
+      /** Trusted CAs, replacing the built-in roots. */
+      ca?: string | Buffer | Array<string | Buffer>;
+      /** Client certificate chain (mutual TLS); goes with `key`. */
+      cert?: string | Buffer | Array<string | Buffer>;
+      /** Unencrypted private key of `cert`. */
+      key?: string | Buffer;
+      /** Name sent as SNI and checked against the certificate (default: the host). */
+      servername?: string;
+      /** `false` skips certificate verification: insecure, for tests and development only. */
+      rejectUnauthorized?: boolean;
     }
 
     interface ClientOptions extends ServerManagerOptions {
@@ -83,6 +99,8 @@ declare module 'gearmanode' {
       recoverTime?: number;
       /** Reconnect attempts in a row before giving up on a server (default 3); then the worker emits `error`. */
       recoverLimit?: number;
+      /** Beyond gearmanode 0.9.2: jobs run at once per server; the next job is asked for as soon as a slot is free. */
+      concurrency?: number;
     }
 
     /** Options of `Client#submitJob`. The library writes `name`, `payload` and the defaults into this object. */
@@ -839,7 +857,11 @@ declare module 'gearmanode/lib/gearmanode/errors' {
     readonly JOB_CLOSED: 'GEARMAN_JOB_CLOSED';
     readonly SERVER_ERROR: 'GEARMAN_SERVER_ERROR';
     readonly TIMEOUT: 'GEARMAN_TIMEOUT';
+    readonly ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE';
+    readonly MALFORMED_PACKET: 'GEARMAN_MALFORMED_PACKET';
   };
+  /** gearmand's limit on a unique id, in bytes (64). */
+  export const MAX_UNIQUE_BYTES: number;
   export type GearmanErrorCode = (typeof CODES)[keyof typeof CODES];
 
   /** An Error with a stable `code` (one of CODES, or a GEARMAN_ADMIN_* code of the admin protocol). */
@@ -866,6 +888,8 @@ declare module 'gearmanode/lib/gearmanode/errors' {
   export function hasNul(value: unknown): boolean;
   /** The GEARMAN_NUL_IN_ARGUMENT error for a `what` ('function name', ...) whose value contains NUL. */
   export function nulError(what: string, value: unknown): GearmanError;
+  /** The GEARMAN_ARGUMENT_TOO_LARGE error for a unique id over MAX_UNIQUE_BYTES, or null. */
+  export function uniqueTooLong(unique: unknown): GearmanError | null;
 }
 
 declare module 'gearmanode/lib/gearmanode/logger' {
@@ -892,6 +916,8 @@ declare module 'gearmanode/lib/gearmanode/admin' {
     port?: number | string;
     /** Time allowed to connect, in ms. */
     connectTimeout?: number;
+    /** TLS, as for a client. */
+    tls?: boolean | import('gearmanode').TlsOptions;
   }
   /** One row of `status`. */
   export interface AdminStatusRow {
@@ -927,6 +953,8 @@ declare module 'gearmanode/lib/gearmanode/admin' {
     host: string;
     port: number;
     connectTimeout: number | undefined;
+    /** The normalised TLS settings, or undefined for plain TCP. */
+    tls: object | undefined;
     closed: boolean;
     status(): Promise<AdminStatusRow[]>;
     priorityStatus(): Promise<AdminPriorityRow[]>;

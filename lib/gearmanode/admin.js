@@ -12,6 +12,7 @@ const EventEmitter = require('events').EventEmitter;
 const native = require('./native');
 const errors = require('./errors');
 const protocol = require('./protocol');
+const owners = require('./owner');
 
 const EV_CONNECT = 1;
 const EV_DATA = 2;
@@ -21,7 +22,8 @@ const EV_CLOSE = 5;
 
 class Admin extends EventEmitter {
   /**
-   * @param {object} [options] `host` ('localhost'), `port` (4730), `connectTimeout` (ms)
+   * @param {object} [options] `host` ('localhost'), `port` (4730), `connectTimeout` (ms), `tls`
+   *   (as for a client)
    */
   constructor(options) {
     super();
@@ -29,6 +31,9 @@ class Admin extends EventEmitter {
     this.host = o.host || 'localhost';
     this.port = o.port === undefined ? 4730 : Number(o.port);
     this.connectTimeout = o.connectTimeout;
+    const tls = owners.normaliseTls(o.tls);
+    if (tls instanceof Error) throw tls;
+    this.tls = tls;
     this._conn = null;
     this._parser = null;
     this._pending = [];
@@ -42,7 +47,7 @@ class Admin extends EventEmitter {
     this._conn = conn;
     this._parser = parser;
     const self = this;
-    conn.connect(this.host, this.port, { raw: true, connectTimeout: this.connectTimeout }, function (kind, a) {
+    conn.connect(this.host, this.port, { raw: true, connectTimeout: this.connectTimeout, tls: this.tls }, function (kind, a) {
       if (self._conn !== conn) return;
       switch (kind) {
         case EV_CONNECT:

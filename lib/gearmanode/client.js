@@ -20,7 +20,8 @@ const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 /**
  * @param {object} [options] `host`, `port`, `servers`, `loadBalancing` ('Sequence'|'RoundRobin'),
- *   `recoverTime` (ms); beyond gearmanode: `connectTimeout` (ms), `maxPacketSize` (bytes)
+ *   `recoverTime` (ms); beyond gearmanode: `connectTimeout` (ms), `maxPacketSize` (bytes), `tls`
+ *   (`true` or `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
  * @returns {Client|Error}
  */
 function Client(options) {
@@ -34,7 +35,9 @@ function Client(options) {
   if (recoverTime === undefined) recoverTime = 30000;
 
   this._type = 'Client';
-  const rslt = this.initServers(owners.takeSocketOptions(this, options));
+  const serverOptions = owners.takeSocketOptions(this, options);
+  if (serverOptions instanceof Error) return serverOptions;
+  const rslt = this.initServers(serverOptions);
   if (rslt instanceof Error) return rslt;
   this.jobs = {};
 
@@ -92,6 +95,8 @@ Client.prototype.submitJob = function (name, payload, options) {
   if (job instanceof Error) return job;
   if (errors.hasNul(name)) return errors.nulError('function name', name);
   if (errors.hasNul(options.unique)) return errors.nulError('unique id', options.unique);
+  const tooLong = errors.uniqueTooLong(options.unique);
+  if (tooLong) return tooLong;
   job.processing = true;
   let packet;
   try {

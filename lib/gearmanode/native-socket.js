@@ -48,7 +48,8 @@ function flush(socket) {
 
 class NativeSocket extends net.Socket {
   /**
-   * @param {object} [options] `connectTimeout` (ms), `maxPacketSize` (bytes), plus net.Socket options
+   * @param {object} [options] `connectTimeout` (ms), `maxPacketSize` (bytes), `tls` (normalised by
+   *   owner.js: `{ca: [pem], cert, key, servername, rejectUnauthorized}`), plus net.Socket options
    */
   constructor(options) {
     const opts = Object.assign({}, options);
@@ -56,10 +57,12 @@ class NativeSocket extends net.Socket {
       connectTimeout: opts.connectTimeout,
       maxPacketSize: opts.maxPacketSize,
       panicForTest: opts.panicForTest,
+      tls: opts.tls === true ? {} : opts.tls || undefined,
     };
     delete opts.connectTimeout;
     delete opts.maxPacketSize;
     delete opts.panicForTest;
+    delete opts.tls;
     super(opts);
     this[kConn] = null;
     this[kOut] = null;
@@ -93,13 +96,23 @@ class NativeSocket extends net.Socket {
     }
     if (this[kConn]) throw new Error('NativeSocket: connect() called twice');
     host = host || 'localhost';
-    port = Number(port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      const err = new RangeError(`Port should be >= 0 and < 65536. Received ${port}.`);
+    const given = port;
+    const numeric = typeof port === 'number' || (typeof port === 'string' && port.trim() !== '' && !isNaN(Number(port)));
+    port = numeric ? Number(port) : NaN;
+    const err = Number.isInteger(port) && port >= 0 && port <= 65535 ? null
+      : new RangeError(`Port should be >= 0 and < 65536. Received ${typeof given} (${String(given)}).`);
+    if (err) {
       err.code = 'ERR_SOCKET_BAD_PORT';
-      throw err;
+      // As net.Socket: a number out of range throws; a non-numeric string (which Node would take
+      // for a pipe path) fails like any connection, with an 'error' event.
+      if (numeric) throw err;
     }
     if (typeof cb === 'function') this.once('connect', cb);
+    if (err) {
+      this.connecting = true;
+      process.nextTick(() => this.destroy(err));
+      return this;
+    }
     this.connecting = true;
     this._host = host;
     const conn = new native.NativeConnection();
@@ -141,6 +154,12 @@ class NativeSocket extends net.Socket {
         this._unrefTimer();
         this.emit('connect');
         this.emit('ready');
+        if (this._gearmanodeNativeOptions.tls && !this.destroyed) {
+          // The core reports 'connect' after the TLS handshake: as tls.TLSSocket users expect.
+          this.encrypted = true;
+          this.authorized = this._gearmanodeNativeOptions.tls.rejectUnauthorized !== false;
+          this.emit('secureConnect');
+        }
         break;
       case EV_ERROR:
         this.destroy(a);

@@ -5,13 +5,82 @@
  */
 
 /** Options beyond gearmanode's, read by each job server's socket. */
-const SOCKET_OPTIONS = ['connectTimeout', 'maxPacketSize'];
+const SOCKET_OPTIONS = ['connectTimeout', 'maxPacketSize', 'tls'];
+
+/** PEM text of a string or a Buffer/Uint8Array; null for anything else. */
+function pemText(v) {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  return null;
+}
+
+/**
+ * The `tls` option as the native connection takes it. `true`: TLS with the built-in roots and the
+ * host as server name; an object: `ca` (PEM string/Buffer or an array of them), `cert` + `key`
+ * (PEM, a client certificate), `servername`, `rejectUnauthorized` (default true).
+ * @returns {object|undefined|Error} undefined for no TLS (`false`, `null`, `undefined`)
+ */
+function normaliseTls(tls) {
+  if (tls === undefined || tls === null || tls === false) return undefined;
+  if (tls === true) return {};
+  if (typeof tls !== 'object' || Array.isArray(tls) || tls instanceof Uint8Array) {
+    return new Error('option tls: expected true or an object, got ' + typeof tls);
+  }
+  for (const k of ['pfx', 'passphrase']) {
+    if (tls[k] !== undefined && tls[k] !== null) {
+      return new Error('option tls.' + k + ' is not supported: give cert and key as unencrypted PEM');
+    }
+  }
+  const out = {};
+  if (tls.ca !== undefined && tls.ca !== null) {
+    const list = Array.isArray(tls.ca) ? tls.ca : [tls.ca];
+    const texts = list.map(pemText);
+    if (texts.includes(null)) {
+      return new Error('option tls.ca: expected PEM text (a string or a Buffer) or an array of them');
+    }
+    if (texts.length > 0) out.ca = texts;
+  }
+  for (const k of ['cert', 'key']) {
+    if (tls[k] === undefined || tls[k] === null) continue;
+    const text = k === 'cert' && Array.isArray(tls[k]) ? tls[k].map(pemText) : [pemText(tls[k])];
+    if (text.includes(null)) return new Error('option tls.' + k + ': expected PEM text (a string or a Buffer)');
+    out[k] = text.join('\n');
+  }
+  if ((out.cert === undefined) !== (out.key === undefined)) {
+    return new Error('option tls: cert and key go together (a client certificate and its private key)');
+  }
+  if (tls.servername !== undefined && tls.servername !== null) {
+    if (typeof tls.servername !== 'string') return new Error('option tls.servername: expected a string');
+    out.servername = tls.servername;
+  }
+  // As in Node: anything but `false` keeps the verification on.
+  if (tls.rejectUnauthorized === false) out.rejectUnauthorized = false;
+  return out;
+}
+
+/** Largest `maxPacketSize`: packet offsets are 32-bit in the core. */
+const MAX_PACKET_LIMIT = 0xffffffff - 12;
+
+/** An Error for a `connectTimeout` or `maxPacketSize` that is not a positive whole number, or null. */
+function checkLimits(found) {
+  const ranges = { connectTimeout: 0x7fffffff, maxPacketSize: MAX_PACKET_LIMIT };
+  for (const k of Object.keys(ranges)) {
+    if (!Object.prototype.hasOwnProperty.call(found, k) || found[k] === undefined) continue;
+    const v = found[k];
+    const min = k === 'maxPacketSize' ? 12 : 1;
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= ranges[k])) {
+      return new Error(`value '${String(v)}' not in defined range, key=${k} (a whole number from ${min} to ${ranges[k]})`);
+    }
+  }
+  return null;
+}
 
 /**
  * Takes this library's own connection options out of `options` (so gearmanode's validation sees
  * only its own keys) and keeps them on the owner, hidden. `ownKeys` are further options of the
  * owner itself (already read by its constructor) that gearmanode's validation must not see.
- * @returns {object} what to pass to initServers: `options` itself when it has none of them
+ * @returns {object|Error} what to pass to initServers: `options` itself when it has none of them;
+ *   an Error for an invalid `connectTimeout`, `maxPacketSize` or `tls`
  */
 function takeSocketOptions(owner, options, ownKeys) {
   const has = (k) => options && Object.prototype.hasOwnProperty.call(options, k);
@@ -21,6 +90,15 @@ function takeSocketOptions(owner, options, ownKeys) {
       if (found === null) found = {};
       found[k] = options[k];
     }
+  }
+  if (found !== null) {
+    const bad = checkLimits(found);
+    if (bad) return bad;
+  }
+  if (found !== null && found.tls !== undefined) {
+    const tls = normaliseTls(found.tls);
+    if (tls instanceof Error) return tls;
+    found.tls = tls;
   }
   hide(owner, '_socketOptions', found);
   const strip = SOCKET_OPTIONS.concat(ownKeys || []);
@@ -46,4 +124,4 @@ function hide(target, name, value) {
   Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
-module.exports = { takeSocketOptions, deferJobError, hide, SOCKET_OPTIONS };
+module.exports = { takeSocketOptions, normaliseTls, deferJobError, hide, SOCKET_OPTIONS };

@@ -45,7 +45,8 @@ function state(worker) {
  * @param {object} [options] `host`, `port`, `servers`, `withUnique` (boolean), `recoverTime` (ms
  *   before reconnecting to a lost server), `recoverLimit` (attempts); beyond gearmanode:
  *   `connectTimeout` (ms), `maxPacketSize` (bytes), `concurrency` (jobs run at once per server;
- *   the worker then asks for the next job as soon as a slot is free)
+ *   the worker then asks for the next job as soon as a slot is free), `tls` (`true` or
+ *   `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
  * @returns {Worker|Error}
  */
 function Worker(options) {
@@ -68,7 +69,9 @@ function Worker(options) {
   this.recoverTime = recoverTime === undefined ? 30000 : recoverTime;
   this.recoverLimit = recoverLimit === undefined ? 3 : recoverLimit;
   this._type = 'Worker';
-  const rslt = this.initServers(owners.takeSocketOptions(this, options, ['concurrency']));
+  const serverOptions = owners.takeSocketOptions(this, options, ['concurrency']);
+  if (serverOptions instanceof Error) return serverOptions;
+  const rslt = this.initServers(serverOptions);
   if (rslt instanceof Error) return rslt;
   this.functions = {};
   if (concurrency !== undefined) state(this).limit = concurrency;
@@ -89,11 +92,22 @@ const log = Worker.logger;
  */
 const SERVER_TIMEOUT_MARGIN_MS = 1000;
 
+/** A function's `timeout` option as a number of seconds (NaN when it is no number at all). */
+function timeoutSeconds(v) {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'symbol') return NaN;
+  try {
+    return Number(v);
+  } catch (e) {
+    return NaN; // an object whose valueOf throws
+  }
+}
+
 /** Sends the registration of `name` (CAN_DO or CAN_DO_TIMEOUT) to one server. */
 function sendAbility(jobServer, name, options) {
   if (hasOwn(options, 'timeout')) {
     // gearmanode documents seconds; gearmand reads the number as milliseconds.
-    const ms = Number(options.timeout) * 1000;
+    const ms = timeoutSeconds(options.timeout) * 1000;
     const serverMs = ms > 0 ? ms + SERVER_TIMEOUT_MARGIN_MS : ms;
     jobServer.send(protocol.encodePacket(T.CAN_DO_TIMEOUT, [name, serverMs]));
   } else {
@@ -311,7 +325,7 @@ function track(worker, jobServer, job, fnOptions) {
     // already sent stays harmless), which saves the PRE_SLEEP → NOOP round trip per job.
     if (state(worker).limit > 0) grabIfFree(worker, jobServer);
   });
-  const seconds = Number(fnOptions.timeout);
+  const seconds = timeoutSeconds(fnOptions.timeout);
   if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
     const js = jobModule.internals.stateOf(job);
     js.timer = setTimeout(function () {

@@ -20,7 +20,9 @@ use napi_derive::napi;
 use super::values::JsOut;
 use crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE;
 use crate::protocol::packet::Magic;
-use crate::transport::{ConnectOptions, Connection, Event, EventSink, Framing, TransportError};
+use crate::transport::{
+    ConnectOptions, Connection, Event, EventSink, Framing, TlsOptions, TransportError,
+};
 
 /// Event kinds, the first argument of the JS callback.
 pub const EV_CONNECT: u32 = 1;
@@ -88,6 +90,36 @@ pub struct NativeConnectOptions {
     pub raw: Option<bool>,
     /// Test hook: make the connection task panic, to show that a core fault becomes an error event.
     pub panic_for_test: Option<bool>,
+    /// TLS over the connection (the JS side has normalised the user's `tls` option).
+    pub tls: Option<NativeTlsOptions>,
+}
+
+/// The `tls` option: PEM texts and flags. A bad PEM is reported as an `ERR_TLS_BAD_CONFIG` error
+/// event when connecting.
+#[napi(object)]
+pub struct NativeTlsOptions {
+    /// Certificate authorities to trust (PEM texts) instead of the built-in roots.
+    pub ca: Option<Vec<String>>,
+    /// Client certificate chain (PEM), for mutual TLS.
+    pub cert: Option<String>,
+    /// Private key of `cert` (PEM, unencrypted).
+    pub key: Option<String>,
+    /// Server name for SNI and the certificate check (default: the host).
+    pub servername: Option<String>,
+    /// Verify the server's certificate (default true; false is insecure).
+    pub reject_unauthorized: Option<bool>,
+}
+
+impl From<NativeTlsOptions> for TlsOptions {
+    fn from(o: NativeTlsOptions) -> Self {
+        TlsOptions {
+            ca: o.ca.unwrap_or_default(),
+            cert: o.cert,
+            key: o.key,
+            servername: o.servername,
+            reject_unauthorized: o.reject_unauthorized.unwrap_or(true),
+        }
+    }
 }
 
 /// A Gearman connection driven by the Rust core.
@@ -139,6 +171,7 @@ impl NativeConnection {
             } else {
                 Framing::Packets { expect: Magic::Res, max_packet_size: max }
             },
+            tls: options.tls.map(TlsOptions::from),
         };
         let tsfn: EventTsfn = callback
             .build_threadsafe_function::<Event>()

@@ -23,7 +23,9 @@ pub fn core_version() -> &'static str {
 #[napi_derive::module_init]
 fn init_runtime() {
     // A panic is caught where it happens (entry points, connection tasks) and becomes an `error`
-    // event; its report goes to the library's logger (level error) instead of raw stderr.
+    // event; its report goes to the library's logger (level error) instead of raw stderr. Not in
+    // `cargo test`, where the default hook shows a failing test's panic message.
+    #[cfg(not(test))]
     std::panic::set_hook(Box::new(|info| {
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         let what = info

@@ -4,7 +4,8 @@
 //! Writes take the short way when they can: the caller's thread (the JS thread) writes straight
 //! into the socket when nothing is queued, so a lone request does not wait for a thread hop; what
 //! does not fit is copied into the queue that the connection task drains when the socket is
-//! writable. Both paths write under one lock, so bytes keep their order.
+//! writable. Both paths write under one lock, so bytes keep their order. Over TLS every write
+//! goes through the queue and the task (see `tls_stream`).
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
@@ -14,9 +15,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
+use futures_util::future::Either;
 use futures_util::StreamExt;
 use socket2::{SockRef, TcpKeepalive};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::AsyncRead;
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{watch, Notify};
 use tokio_util::codec::FramedRead;
@@ -24,6 +27,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::codec::{Batch, BatchCodec, Framing, READ_CHUNK};
 use super::error::{Syscall, TransportError};
+use super::tls::{self, TlsOptions};
+use super::tls_stream::{self, EofIsEnd, Stream};
 
 /// How many decoded bytes may wait for JavaScript before the connection stops reading.
 const MAX_UNDELIVERED: usize = 8 * 1024 * 1024;
@@ -41,6 +46,8 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// How incoming bytes are framed (Gearman packets, or raw for the admin protocol).
     pub framing: Framing,
+    /// TLS over the TCP connection, when set.
+    pub tls: Option<TlsOptions>,
 }
 
 /// Something that happened on a connection, in the order it happened.
@@ -96,21 +103,38 @@ impl<T: EventSink> EventSink for Arc<T> {
     }
 }
 
-/// Bytes waiting to be written, and the socket they go to once connected.
-#[derive(Default)]
-struct Outbox {
-    queue: VecDeque<Bytes>,
-    queued: usize,
-    writer: Option<Arc<OwnedWriteHalf>>,
-    /// `end()` was called: send FIN once the queue is empty.
-    ending: bool,
-    /// FIN was sent or the connection is gone: later writes are dropped.
-    closed: bool,
+/// The socket once connected.
+pub(super) enum Writer {
+    /// Plain TCP: the JS thread may write into it directly.
+    Tcp(Arc<OwnedWriteHalf>),
+    /// TLS: only the task writes; this duplicate of the TCP descriptor serves the socket options.
+    Tls(socket2::Socket),
 }
 
-struct Shared {
+impl Writer {
+    fn sock(&self) -> SockRef<'_> {
+        match self {
+            Writer::Tcp(w) => SockRef::from(w.as_ref().as_ref()),
+            Writer::Tls(s) => SockRef::from(s),
+        }
+    }
+}
+
+/// Bytes waiting to be written, and the socket they go to once connected.
+#[derive(Default)]
+pub(super) struct Outbox {
+    pub(super) queue: VecDeque<Bytes>,
+    pub(super) queued: usize,
+    pub(super) writer: Option<Writer>,
+    /// `end()` was called: send FIN once the queue is empty.
+    pub(super) ending: bool,
+    /// FIN was sent or the connection is gone: later writes are dropped.
+    pub(super) closed: bool,
+}
+
+pub(super) struct Shared {
     out: Mutex<Outbox>,
-    wake_writer: Notify,
+    pub(super) wake_writer: Notify,
     cancel: CancellationToken,
     paused: watch::Sender<bool>,
     undelivered: AtomicUsize,
@@ -124,7 +148,7 @@ impl std::fmt::Debug for Shared {
 }
 
 impl Shared {
-    fn out(&self) -> MutexGuard<'_, Outbox> {
+    pub(super) fn out(&self) -> MutexGuard<'_, Outbox> {
         // A panic while the lock is held cannot leave the queue half-updated in a way that
         // matters more than losing the connection, so a poisoned lock is simply taken over.
         self.out.lock().unwrap_or_else(|p| p.into_inner())
@@ -175,7 +199,7 @@ impl Connection {
         }
         let mut skip = 0;
         if out.queue.is_empty() {
-            if let Some(w) = &out.writer {
+            if let Some(Writer::Tcp(w)) = &out.writer {
                 skip = try_write_now(w, bufs);
             }
         }
@@ -229,7 +253,7 @@ impl Connection {
     pub fn set_keepalive(&self, enable: bool, idle: Duration) -> io::Result<()> {
         let out = self.shared.out();
         match &out.writer {
-            Some(w) => apply_keepalive(w.as_ref().as_ref(), enable, idle),
+            Some(w) => apply_keepalive(w.sock(), enable, idle),
             None => Ok(()),
         }
     }
@@ -238,7 +262,7 @@ impl Connection {
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         let out = self.shared.out();
         match &out.writer {
-            Some(w) => w.as_ref().as_ref().set_nodelay(nodelay),
+            Some(w) => w.sock().set_tcp_nodelay(nodelay),
             None => Ok(()),
         }
     }
@@ -256,8 +280,7 @@ fn try_write_now(w: &OwnedWriteHalf, bufs: &[&[u8]]) -> usize {
     result.unwrap_or(0)
 }
 
-fn apply_keepalive(stream: &TcpStream, enable: bool, idle: Duration) -> io::Result<()> {
-    let sock = SockRef::from(stream);
+fn apply_keepalive(sock: SockRef<'_>, enable: bool, idle: Duration) -> io::Result<()> {
     if !enable {
         return sock.set_keepalive(false);
     }
@@ -331,10 +354,7 @@ impl Runner {
                 }
             },
         };
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::warn!(target: "gearmanode::transport", "cannot set TCP_NODELAY: {e}");
-        }
-        let (local, remote) = match (stream.local_addr(), stream.peer_addr()) {
+        let (local, remote) = match (stream.tcp().local_addr(), stream.tcp().peer_addr()) {
             (Ok(l), Ok(r)) => (l, r),
             (Err(e), _) | (_, Err(e)) => {
                 sink.deliver(Event::Error(TransportError::socket(&e, Syscall::Connect)));
@@ -342,19 +362,38 @@ impl Runner {
                 return;
             }
         };
-        let (rd, wr) = stream.into_split();
-        let wr = Arc::new(wr);
-        shared.out().writer = Some(wr.clone());
+        let work = match stream {
+            Stream::Tcp(stream) => {
+                let (rd, wr) = stream.into_split();
+                let wr = Arc::new(wr);
+                shared.out().writer = Some(Writer::Tcp(wr.clone()));
+                Either::Left(async {
+                    tokio::try_join!(
+                        read_loop(rd, &opts, &shared, &sink),
+                        write_loop(wr, &shared)
+                    )
+                })
+            }
+            Stream::Tls(stream) => {
+                match SockRef::from(stream.get_ref().0).try_clone() {
+                    Ok(sock) => shared.out().writer = Some(Writer::Tls(sock)),
+                    Err(e) => {
+                        tracing::warn!(target: "gearmanode::transport", "no socket options over TLS: {e}")
+                    }
+                }
+                let (rd, wr) = tokio::io::split(*stream);
+                Either::Right(async {
+                    tokio::try_join!(
+                        read_loop(EofIsEnd(rd), &opts, &shared, &sink),
+                        tls_stream::write_loop(wr, &shared)
+                    )
+                })
+            }
+        };
         tracing::debug!(target: "gearmanode::transport", %local, %remote, "connected");
         sink.deliver(Event::Connect { local, remote });
         shared.wake_writer.notify_one();
 
-        let work = async {
-            tokio::try_join!(
-                read_loop(rd, &opts, &shared, &sink),
-                write_loop(wr, &shared)
-            )
-        };
         let result = tokio::select! {
             biased;
             _ = shared.cancel.cancelled() => return,
@@ -376,8 +415,15 @@ impl Runner {
     }
 }
 
-async fn connect(opts: &ConnectOptions) -> Result<TcpStream, TransportError> {
-    let attempt = async {
+/// Connects, with TLS when asked, all within the connect timeout.
+async fn connect(opts: &ConnectOptions) -> Result<Stream, TransportError> {
+    // A bad TLS configuration fails before any connection is made.
+    let tls = opts
+        .tls
+        .as_ref()
+        .map(|t| tls::setup(t, &opts.host))
+        .transpose()?;
+    let tcp = async {
         let addrs = tokio::net::lookup_host((opts.host.as_str(), opts.port))
             .await
             .map_err(|e| TransportError::lookup(&e, &opts.host))?;
@@ -393,6 +439,20 @@ async fn connect(opts: &ConnectOptions) -> Result<TcpStream, TransportError> {
         let none = io::Error::new(io::ErrorKind::NotFound, "no addresses");
         Err(last.unwrap_or_else(|| TransportError::lookup(&none, &opts.host)))
     };
+    let attempt = async {
+        let stream = tcp.await?;
+        // Before the handshake, so that its flights are not held back by Nagle either.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::warn!(target: "gearmanode::transport", "cannot set TCP_NODELAY: {e}");
+        }
+        match tls {
+            None => Ok(Stream::Tcp(stream)),
+            Some(setup) => {
+                let tls = tls_stream::handshake(stream, setup, &opts.host, opts.port).await?;
+                Ok(Stream::Tls(Box::new(tls)))
+            }
+        }
+    };
     match tokio::time::timeout(opts.connect_timeout, attempt).await {
         Ok(r) => r,
         Err(_) => Err(TransportError::connect_timeout(
@@ -403,8 +463,8 @@ async fn connect(opts: &ConnectOptions) -> Result<TcpStream, TransportError> {
     }
 }
 
-async fn read_loop<S: EventSink>(
-    rd: OwnedReadHalf,
+async fn read_loop<R: AsyncRead + Unpin, S: EventSink>(
+    rd: R,
     opts: &ConnectOptions,
     shared: &Arc<Shared>,
     sink: &S,

@@ -52,6 +52,15 @@ pub enum TransportError {
     /// The server sent bytes that are not a valid Gearman packet stream.
     #[error("{0}")]
     Protocol(ProtocolError),
+    /// A TLS failure (bad configuration, refused handshake, untrusted certificate), with the code
+    /// Node's `tls` module gives it (`ERR_TLS_CERT_ALTNAME_INVALID`, `SELF_SIGNED_CERT_IN_CHAIN`, …).
+    #[error("{message}")]
+    Tls {
+        /// Node-style error code.
+        code: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// A fault inside the core (a caught panic); the connection is given up.
     #[error("internal fault in the gearmanode core: {0}")]
     Internal(String),
@@ -63,6 +72,7 @@ impl TransportError {
         match self {
             TransportError::Io { code, .. } => code,
             TransportError::Protocol(p) => p.code(),
+            TransportError::Tls { code, .. } => code,
             TransportError::Internal(_) => "GEARMAN_INTERNAL",
         }
     }
@@ -83,6 +93,9 @@ impl TransportError {
 
     /// Builds the error for a failed read or write on an established connection.
     pub fn socket(err: &io::Error, syscall: Syscall) -> Self {
+        if let Some(tls) = super::tls::rustls_error(err) {
+            return super::tls::from_rustls(tls, false);
+        }
         let (code, errno) = classify(err);
         let message = format!("{} {code}", syscall.name());
         TransportError::Io { code, errno, syscall, address: None, port: None, message }
