@@ -213,8 +213,13 @@ describe('TLS connections', function () {
     await disconnected;
 
     const tlsOnPlain = await failedJob({ host: 'localhost', port: defaultServer.port, tls: { ca: ca() }, connectTimeout: 5000 });
-    tlsOnPlain.socketErrors.should.eql(['ECONNRESET']);
-    tlsOnPlain.socketMessages[0].should.match(/before secure TLS connection was established/);
+    // gearmand drops a connection with bad magic; when it answers an ERROR packet first, the
+    // handshake sees non-TLS bytes instead of the reset. Either is a clean failure.
+    tlsOnPlain.socketErrors.should.have.length(1);
+    ['ECONNRESET', 'ERR_SSL_WRONG_VERSION_NUMBER'].should.containEql(tlsOnPlain.socketErrors[0]);
+    if (tlsOnPlain.socketErrors[0] === 'ECONNRESET') {
+      tlsOnPlain.socketMessages[0].should.match(/before secure TLS connection was established/);
+    }
     tlsOnPlain.error.code.should.equal('GEARMAN_ALL_SERVERS_FAILED');
   });
 
