@@ -709,6 +709,10 @@ declare module 'gearmanode/lib/gearmanode/job-server' {
   export const JobServer: gearmanode.JobServerConstructor;
   /** Not enumerable: the internal connect event's name ('ConnectInternal140319214558'). */
   export const CI: 'ConnectInternal140319214558';
+  /** Not enumerable: at most this many submits wait for JOB_CREATED per connection; later ones are held back. */
+  export const SUBMIT_WINDOW: number;
+  /** Not enumerable: `jobServer.send(packet, cb)` for a SUBMIT_JOB* packet, within the submit window. */
+  export function sendSubmit(jobServer: JobServer, packet: Buffer, cb?: (err?: Error) => void): Error | undefined;
 }
 
 declare module 'gearmanode/lib/gearmanode/load-balancing' {

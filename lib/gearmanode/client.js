@@ -11,6 +11,7 @@ const loggers = require('./logger');
 const errors = require('./errors');
 const lb = require('./load-balancing');
 const ServerManager = require('./server-manager').ServerManager;
+const jobServerModule = require('./job-server');
 const Job = require('./job').Job;
 const owners = require('./owner');
 const promises = require('./promises');
@@ -115,7 +116,7 @@ Client.prototype.submitJob = function (name, payload, options) {
       owners.deferJobError(job, errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail'));
       return;
     }
-    jobServer.send(packet, function (err) {
+    jobServerModule.sendSubmit(jobServer, packet, function (err) {
       if (err) {
         if (client.closed === true) {
           // Closed before the connection was up: the job was never sent.
