@@ -117,7 +117,18 @@ function encodePacket(type, args) {
     else parts[i] = String(a);
   }
   try {
-    return native.encodePacket(code, parts);
+    if (parts.length > 4) return native.encodePacket(code, parts);
+    // Up to four arguments (every packet a client or worker sends in practice): the packet's
+    // size is known from the arguments, so the Buffer is allocated here and the core writes the
+    // packet into it, which is several times cheaper than returning a Buffer made natively.
+    let size = CONSTANTS.HEADER_LEN + (parts.length > 0 ? parts.length - 1 : 0);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+    }
+    const buf = Buffer.allocUnsafe(size);
+    native.encodeInto(buf, code, parts[0], parts[1], parts[2], parts[3]);
+    return buf;
   } catch (err) {
     throw codedError(err);
   }

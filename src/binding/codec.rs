@@ -3,7 +3,7 @@
 //! in `crate::protocol`.
 
 use bytes::BytesMut;
-use napi::bindgen_prelude::{Array, Either, ToNapiValue, TypeName};
+use napi::bindgen_prelude::{Array, BufferSlice, FromNapiValue, ToNapiValue, TypeName};
 use napi::{sys, Result, Status, ValueType};
 use napi_derive::napi;
 
@@ -54,29 +54,84 @@ fn js_error(e: &ProtocolError) -> napi::Error {
     napi::Error::new(Status::InvalidArg, format!("{}: {e}", e.code()))
 }
 
+/// One argument of `encodePacket`: a JS string (written as UTF-8) or bytes (a Buffer / Uint8Array).
+/// The type is asked once (`napi_typeof`) instead of trying one conversion after the other.
+enum EncodeArg {
+    Text(String),
+    Bytes(&'static [u8]),
+}
+
+impl FromNapiValue for EncodeArg {
+    unsafe fn from_napi_value(env: sys::napi_env, v: sys::napi_value) -> Result<Self> {
+        let mut t = 0;
+        // SAFETY: called by napi-rs with a live env and value.
+        napi::check_status!(unsafe { sys::napi_typeof(env, v, &mut t) })?;
+        if t == sys::ValueType::napi_string {
+            // SAFETY: as above; the value is a string.
+            unsafe { String::from_napi_value(env, v) }.map(EncodeArg::Text)
+        } else {
+            // SAFETY: as above; anything else must be a typed array (checked by the conversion).
+            unsafe { <&[u8]>::from_napi_value(env, v) }.map(EncodeArg::Bytes)
+        }
+    }
+}
+
+impl TypeName for EncodeArg {
+    fn type_name() -> &'static str {
+        "string | Buffer"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl napi::bindgen_prelude::ValidateNapiValue for EncodeArg {}
+
+impl EncodeArg {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            EncodeArg::Text(s) => s.as_bytes(),
+            EncodeArg::Bytes(b) => b,
+        }
+    }
+}
+
 /// Encodes one packet. `args` are strings (written as UTF-8) or Buffers (raw); the JS facade has
 /// already coerced anything else. A NUL inside a function name, unique id or handle is refused.
 #[napi(catch_unwind, ts_args_type = "code: number, args: Array<string | Buffer | Uint8Array>, response?: boolean", ts_return_type = "Buffer")]
 pub fn encode_packet(code: u32, args: Array, response: Option<bool>) -> Result<JsBuffer> {
     let n = args.len();
-    let mut owned: Vec<Either<String, &[u8]>> = Vec::with_capacity(n as usize);
+    let mut owned: Vec<EncodeArg> = Vec::with_capacity(n as usize);
     for i in 0..n {
-        match args.get::<Either<String, &[u8]>>(i)? {
-            Some(v) => owned.push(v),
-            None => owned.push(Either::B(&[])),
-        }
+        owned.push(args.get::<EncodeArg>(i)?.unwrap_or(EncodeArg::Bytes(&[])));
     }
-    let parts: Vec<&[u8]> = owned
-        .iter()
-        .map(|v| match v {
-            Either::A(s) => s.as_bytes(),
-            Either::B(b) => *b,
-        })
-        .collect();
+    let parts: Vec<&[u8]> = owned.iter().map(EncodeArg::bytes).collect();
     let magic = if response.unwrap_or(false) { Magic::Res } else { Magic::Req };
     let mut dst = BytesMut::with_capacity(crate::protocol::codec::encoded_len(&parts));
     encode(magic, code, &parts, &mut dst).map_err(|e| js_error(&e))?;
     Ok(JsBuffer(dst.freeze()))
+}
+
+/// Encodes a request packet of up to four arguments into `target`, which the caller allocated with
+/// exactly the packet's size (the common case of `encodePacket`: no Array to convert, no Buffer
+/// created on this side). Same rules and errors as `encodePacket`.
+#[napi(catch_unwind, ts_args_type = "target: Buffer, code: number, a?: string | Buffer, b?: string | Buffer, c?: string | Buffer, d?: string | Buffer")]
+pub fn encode_into(
+    mut target: BufferSlice,
+    code: u32,
+    a: Option<EncodeArg>,
+    b: Option<EncodeArg>,
+    c: Option<EncodeArg>,
+    d: Option<EncodeArg>,
+) -> Result<()> {
+    let given = [a, b, c, d];
+    let parts: Vec<&[u8]> = given.iter().map_while(|x| x.as_ref().map(EncodeArg::bytes)).collect();
+    let mut dst: &mut [u8] = target.as_mut();
+    encode(Magic::Req, code, &parts, &mut dst).map_err(|e| js_error(&e))?;
+    if !dst.is_empty() {
+        return Err(napi::Error::new(Status::InvalidArg, "GEARMAN_BUFFER_TOO_SMALL: target is larger than the packet".to_string()));
+    }
+    Ok(())
 }
 
 /// Scans `chunk` for complete server packets. Returns `[consumed, packets, pendingTotal, error,
@@ -153,3 +208,4 @@ pub fn packet_table() -> Vec<PacketInfo> {
         })
         .collect()
 }
+

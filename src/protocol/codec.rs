@@ -42,11 +42,14 @@ fn body_len(args: &[&[u8]]) -> Option<usize> {
 /// (gearmanode's `encodePacket` does so for every code); positions beyond the table's are not
 /// checked. An unknown code (0 included) is joined without checks. A body longer than a u32
 /// can describe is refused with [`ProtocolError::TooLarge`].
-pub fn encode(
+///
+/// `dst` is any [`BufMut`]: a growing `BytesMut`, or a fixed slice (`&mut [u8]`) that must have
+/// room for the whole packet ([`ProtocolError::BufferTooSmall`] otherwise, nothing written).
+pub fn encode<B: BufMut>(
     magic: Magic,
     code: u32,
     args: &[&[u8]],
-    dst: &mut BytesMut,
+    dst: &mut B,
 ) -> Result<(), ProtocolError> {
     if let Some(spec) = spec(code) {
         for (arg, arg_spec) in args.iter().zip(spec.args) {
@@ -65,7 +68,13 @@ pub fn encode(
     let body = body_len(args).ok_or_else(|| too_large(u64::MAX))?;
     let len = u32::try_from(body)
         .map_err(|_| too_large(u64::try_from(body).map_or(u64::MAX, |b| b.saturating_add(12))))?;
-    dst.reserve(body.saturating_add(HEADER_LEN));
+    let total = body.saturating_add(HEADER_LEN);
+    if dst.remaining_mut() < total {
+        return Err(ProtocolError::BufferTooSmall {
+            needed: total,
+            available: dst.remaining_mut(),
+        });
+    }
     dst.put_slice(&magic.bytes());
     dst.put_u32(code);
     dst.put_u32(len);

@@ -6,6 +6,14 @@ use thiserror::Error;
 /// Everything that can go wrong while encoding or decoding Gearman bytes.
 #[derive(Error, Debug, Clone, PartialEq, Eq)]
 pub enum ProtocolError {
+    /// The buffer given to encode into cannot hold the whole packet.
+    #[error("packet of {needed} bytes does not fit the {available} bytes given")]
+    BufferTooSmall {
+        /// Whole packet size in bytes, header included.
+        needed: usize,
+        /// Room in the buffer.
+        available: usize,
+    },
     /// A complete packet header does not start with the expected magic.
     #[error("bad magic 0x{found:08x} in packet header")]
     BadMagic {
@@ -97,6 +105,7 @@ impl ProtocolError {
         match self {
             Self::BadMagic { .. } => "GEARMAN_BAD_MAGIC",
             Self::TooLarge { .. } => "GEARMAN_PACKET_TOO_LARGE",
+            Self::BufferTooSmall { .. } => "GEARMAN_BUFFER_TOO_SMALL",
             Self::UnknownType { .. } => "GEARMAN_UNKNOWN_TYPE",
             Self::NulInArgument { .. } => "GEARMAN_NUL_IN_ARGUMENT",
             Self::ShortBuffer { .. } => "GEARMAN_SHORT_BUFFER",
