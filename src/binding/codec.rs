@@ -56,8 +56,10 @@ fn js_error(e: &ProtocolError) -> napi::Error {
 
 /// One argument of `encodePacket`: a JS string (written as UTF-8) or bytes (a Buffer / Uint8Array).
 /// The type is asked once (`napi_typeof`) instead of trying one conversion after the other.
-enum EncodeArg {
+pub enum EncodeArg {
+    /// A JS string.
     Text(String),
+    /// Bytes of a Buffer or Uint8Array.
     Bytes(&'static [u8]),
 }
 
