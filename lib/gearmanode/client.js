@@ -109,35 +109,43 @@ Client.prototype.submitJob = function (name, payload, options) {
     owners.deferJobError(job, errors.create(errors.CODES.CLOSED, 'client is closed'));
     return job;
   }
-  const client = this;
-  const tryToSend = function () {
-    const jobServer = client._getJobServer();
-    if (!jobServer) {
-      owners.deferJobError(job, errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail'));
-      return;
-    }
-    jobServerModule.sendSubmit(jobServer, packet, function (err) {
-      if (err) {
-        if (client.closed === true) {
-          // Closed before the connection was up: the job was never sent.
-          if (job.listenerCount('error') > 0) {
-            job.emit('error', errors.create(errors.CODES.CLOSED, 'client closed before the job was sent'));
-          }
-          job.close();
-          return;
-        }
-        log.log('warn', 'failed to send job to %s, trying another server: %s', jobServer.getUid(), err.message);
-        tryToSend();
-        return;
-      }
-      jobServer.jobsWaiting4Created.push(job);
-      job.jobServerUid = jobServer.getUid();
-      process.nextTick(function () { job.emit('submited'); });
-    });
-  };
-  tryToSend();
+  submitTo(this, job, packet);
   return job;
 };
+
+function emitSubmited(job) {
+  job.emit('submited');
+}
+
+/**
+ * tryToSend of §6.1: picks a server and sends the packet; a failed send tries the next server.
+ * (A function per call rather than a closure per job: thousands of jobs may be in flight.)
+ */
+function submitTo(client, job, packet) {
+  const jobServer = client._getJobServer();
+  if (!jobServer) {
+    owners.deferJobError(job, errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail'));
+    return;
+  }
+  jobServerModule.sendSubmit(jobServer, packet, function (err) {
+    if (err) {
+      if (client.closed === true) {
+        // Closed before the connection was up: the job was never sent.
+        if (job.listenerCount('error') > 0) {
+          job.emit('error', errors.create(errors.CODES.CLOSED, 'client closed before the job was sent'));
+        }
+        job.close();
+        return;
+      }
+      log.log('warn', 'failed to send job to %s, trying another server: %s', jobServer.getUid(), err.message);
+      submitTo(client, job, packet);
+      return;
+    }
+    jobServer.jobsWaiting4Created.push(job);
+    job.jobServerUid = jobServer.getUid();
+    process.nextTick(emitSubmited, job);
+  });
+}
 
 Client.prototype.toString = function () {
   return 'Client(jobServers=' + util.inspect(this.jobServers) + ')';
