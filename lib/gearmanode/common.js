@@ -157,25 +157,29 @@ function abstractMethod() {
 }
 
 /** A random (Math.random) version-4 UUID: `xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`, lowercase. */
-const HEX = '0123456789abcdef';
-const BYTE_HEX = [];
-for (let i = 0; i < 256; i++) BYTE_HEX.push(HEX[i >> 4] + HEX[i & 0xf]);
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const UUID_BYTES = Buffer.from('xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx', 'latin1');
+const HEX_AT = [];
+for (let i = 0; i < UUID_BYTES.length; i++) if (UUID_BYTES[i] === 0x78 /* x */) HEX_AT.push(i);
+const VARIANT_AT = UUID_BYTES.indexOf(0x79 /* y */);
 
-/** Eight random hex digits from one Math.random() call (32 bits < 53 bits of precision). */
-function hex8() {
-  const n = Math.floor(Math.random() * 0x100000000);
-  return BYTE_HEX[n >>> 24] + BYTE_HEX[(n >>> 16) & 0xff] + BYTE_HEX[(n >>> 8) & 0xff] + BYTE_HEX[n & 0xff];
-}
-
-// One job gets one uuid, so this is on the submit path: string building instead of a regex
-// replace with a callback per character (about 8x faster, same format and source of randomness).
+// One job gets one uuid, and a job may live long: the digits are written into a scratch buffer and
+// read out as one flat string (string concatenation would keep a rope of ten pieces per job), with
+// Math.random() as the source of randomness, 32 bits at a time.
 function createUUID() {
-  const a = hex8();
-  const b = hex8();
-  const c = hex8();
-  const d = hex8();
-  return a + '-' + b.slice(0, 4) + '-4' + b.slice(5, 8) + '-' + HEX[8 + (Math.random() * 4 | 0)] +
-    c.slice(1, 4) + '-' + c.slice(4, 8) + d;
+  let bits = 0;
+  let left = 0;
+  for (let i = 0; i < HEX_AT.length; i++) {
+    if (left === 0) {
+      bits = Math.floor(Math.random() * 0x100000000);
+      left = 8;
+    }
+    UUID_BYTES[HEX_AT[i]] = HEX[bits & 0xf];
+    bits >>>= 4;
+    left--;
+  }
+  UUID_BYTES[VARIANT_AT] = HEX[8 + (Math.random() * 4 | 0)];
+  return UUID_BYTES.latin1Slice(0, UUID_BYTES.length);
 }
 
 module.exports = {

@@ -501,7 +501,16 @@ function dispatch(js, type, parsed) {
 
 /** @returns {string} `host:port` */
 JobServer.prototype.getUid = function () {
-  return this.host + ':' + this.port;
+  // Every job keeps its server's uid: one flat string per server instead of a fresh concatenation
+  // per call (recomputed if user code changes host or port).
+  const st = state(this);
+  if (st.uidHost !== this.host || st.uidPort !== this.port || st.uid === undefined) {
+    st.uidHost = this.host;
+    st.uidPort = this.port;
+    st.uid = `${this.host}:${this.port}`;
+    st.uid.charCodeAt(0); // flattens the string once
+  }
+  return st.uid;
 };
 
 JobServer.prototype.toString = function () {
