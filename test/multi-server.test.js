@@ -14,6 +14,7 @@ const { Client } = require('../lib/gearmanode/client');
 const { Worker } = require('../lib/gearmanode/worker');
 const loggers = require('../lib/gearmanode/logger');
 const gearmand = require('./support/gearmand');
+const trace = require('./support/trace');
 const { REFUSED_PORT } = require('./support/hooks');
 
 const CAN_DO = 1;
@@ -22,32 +23,10 @@ const fnName = () => `fn-${crypto.randomUUID()}`;
 const REFUSED = { host: '127.0.0.1', port: REFUSED_PORT };
 const uidOf = (s) => `${s.host}:${s.port}`;
 
-/**
- * Starts a gearmand on a free port >= 4740. Other test runs on this machine pick ports there too
- * (mostly the lowest free one from 4740 up), and these tests take their servers down and restart
- * them on the same port: start at a random base well above 4740, and retry with another port if
- * one is taken between the check and the start.
- */
-async function startServer() {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const base = 4840 + Math.floor(Math.random() * 2000);
-      return await gearmand.start({ port: await gearmand.freePort(base) });
-    } catch (err) {
-      if (attempt >= 5 || err.code !== 'EGEARMAND_START' && err.code !== 'EADDRINUSE') throw err;
-    }
-  }
-}
+/** A fresh gearmand (test/support/gearmand.js picks a free port, randomly placed, and retries). */
+const startServer = () => gearmand.start();
 
-function next(emitter, event, ms = 8000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
-    emitter.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+const next = (emitter, event, ms = 8000) => trace.once(emitter, event, ms);
 
 /** Resolves with the arguments of the first `event` whose first argument is `uid`. */
 function nextFor(emitter, event, uid, ms = 8000) {
@@ -63,15 +42,7 @@ function nextFor(emitter, event, uid, ms = 8000) {
   });
 }
 
-async function until(fn, ms = 8000, what = 'condition') {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
-    await gearmand.sleep(20);
-  }
-}
+const until = trace.until;
 
 /** Resolves with {response, uid} once the job completes; rejects on failed/exception/error. */
 function outcome(job) {

@@ -11,6 +11,7 @@ const { Worker } = require('../lib/gearmanode/worker');
 const { Job } = require('../lib/gearmanode/job');
 const loggers = require('../lib/gearmanode/logger');
 const gearmand = require('./support/gearmand');
+const trace = require('./support/trace');
 
 const CAN_DO = 1;
 const PRE_SLEEP = 4;
@@ -46,24 +47,9 @@ const fnName = (tag = '') => `fn-${tag}${crypto.randomUUID()}`;
 /** The packets of a send spy whose type is `type`. */
 const sentOf = (spy, type) => spy.args.map((a) => a[0]).filter((b) => b.readUInt32BE(4) === type);
 
-function next(emitter, event, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
-    emitter.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+const next = (emitter, event, ms = 5000) => trace.once(emitter, event, ms);
 
-async function until(fn, ms = 5000, what = 'condition') {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
-    await gearmand.sleep(20);
-  }
-}
+const until = trace.until;
 
 describe('Worker-side jobs', function () {
   const opened = [];

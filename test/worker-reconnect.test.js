@@ -11,6 +11,7 @@ const gearmanode = require('../lib/gearmanode');
 const { Worker } = require('../lib/gearmanode/worker');
 const loggers = require('../lib/gearmanode/logger');
 const gearmand = require('./support/gearmand');
+const trace = require('./support/trace');
 
 const CAN_DO = 1;
 const PRE_SLEEP = 4;
@@ -23,42 +24,12 @@ const typeOf = (buf) => buf.readUInt32BE(4);
 /** [type, arguments as UTF-8 strings] of a request packet. */
 const decode = (buf) => [typeOf(buf), buf.length > 12 ? buf.subarray(12).toString().split('\0') : []];
 
-/**
- * Starts a gearmand on a free port >= 4740. Other test runs on this machine pick ports there too
- * (mostly the lowest free one from 4740 up), and these tests take their servers down and restart
- * them on the same port: start at a random base well above 4740, and retry with another port if
- * one is taken between the check and the start.
- */
-async function startServer() {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const base = 4840 + Math.floor(Math.random() * 2000);
-      return await gearmand.start({ port: await gearmand.freePort(base) });
-    } catch (err) {
-      if (attempt >= 5 || err.code !== 'EGEARMAND_START' && err.code !== 'EADDRINUSE') throw err;
-    }
-  }
-}
+/** A fresh gearmand (test/support/gearmand.js picks a free port, randomly placed, and retries). */
+const startServer = () => gearmand.start();
 
-function next(emitter, event, ms = 8000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
-    emitter.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+const next = (emitter, event, ms = 8000) => trace.once(emitter, event, ms);
 
-async function until(fn, ms = 8000, what = 'condition') {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
-    await gearmand.sleep(20);
-  }
-}
+const until = trace.until;
 
 describe('Worker reconnect (§7.6 Decision)', function () {
   this.timeout(20000);

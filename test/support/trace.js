@@ -140,6 +140,20 @@ function once(emitter, event, timeout = 8000) {
   });
 }
 
+/**
+ * Resolves with the first truthy value of `fn()` (sync or async), polled every 20 ms; rejects after
+ * `ms` ms (for state that lands on objects we cannot listen to).
+ */
+async function until(fn, ms = 8000, what = 'condition') {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
+    await sleep(20);
+  }
+}
+
 /** Resolves after `ms` ms (only for grace periods that prove something does NOT happen). */
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,4 +164,4 @@ function tick() {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-module.exports = { Trace, once, sleep, tick };
+module.exports = { Trace, once, until, sleep, tick };
