@@ -25,7 +25,8 @@ fn one(args: &[String], command: &str) -> Result<String> {
 }
 
 fn number(s: &str) -> Result<u32> {
-    s.parse::<u32>().map_err(|_| bad(format!("maxqueue limit is not a number: {s}")))
+    s.parse::<u32>()
+        .map_err(|_| bad(format!("maxqueue limit is not a number: {s}")))
 }
 
 fn command(name: &str, args: &[String]) -> Result<AdminCommand> {
@@ -38,11 +39,19 @@ fn command(name: &str, args: &[String]) -> Result<AdminCommand> {
         "verbose" => AdminCommand::Verbose,
         "show jobs" => AdminCommand::ShowJobs,
         "show unique jobs" => AdminCommand::ShowUniqueJobs,
-        "cancel job" => AdminCommand::CancelJob { handle: one(args, name)? },
-        "create function" => AdminCommand::CreateFunction { name: one(args, name)? },
-        "drop function" => AdminCommand::DropFunction { name: one(args, name)? },
+        "cancel job" => AdminCommand::CancelJob {
+            handle: one(args, name)?,
+        },
+        "create function" => AdminCommand::CreateFunction {
+            name: one(args, name)?,
+        },
+        "drop function" => AdminCommand::DropFunction {
+            name: one(args, name)?,
+        },
         "maxqueue" => {
-            let (function, rest) = args.split_first().ok_or_else(|| bad("maxqueue needs a function name"))?;
+            let (function, rest) = args
+                .split_first()
+                .ok_or_else(|| bad("maxqueue needs a function name"))?;
             let limits = match rest {
                 [] => None,
                 [max] => Some(QueueLimits::All(number(max)?)),
@@ -53,7 +62,10 @@ fn command(name: &str, args: &[String]) -> Result<AdminCommand> {
                 }),
                 _ => return Err(bad("maxqueue takes a function and 0, 1 or 3 limits")),
             };
-            AdminCommand::MaxQueue { function: function.clone(), limits }
+            AdminCommand::MaxQueue {
+                function: function.clone(),
+                limits,
+            }
         }
         other => return Err(bad(format!("unknown admin command: {other}"))),
     })
@@ -155,7 +167,12 @@ fn to_js(r: AdminResponse) -> AdminReply {
         AdminResponse::Workers(rows) => {
             out.workers = Some(
                 rows.into_iter()
-                    .map(|w| AdminWorkerRow { fd: w.fd as f64, ip: w.ip, client_id: w.client_id, functions: w.functions })
+                    .map(|w| AdminWorkerRow {
+                        fd: w.fd as f64,
+                        ip: w.ip,
+                        client_id: w.client_id,
+                        functions: w.functions,
+                    })
                     .collect(),
             )
         }
@@ -184,7 +201,9 @@ fn to_js(r: AdminResponse) -> AdminReply {
                     .collect(),
             )
         }
-        AdminResponse::Version(t) | AdminResponse::Verbose(t) | AdminResponse::Ok(t) => out.text = Some(t),
+        AdminResponse::Version(t) | AdminResponse::Verbose(t) | AdminResponse::Ok(t) => {
+            out.text = Some(t)
+        }
         AdminResponse::Pid(p) => out.pid = Some(p as f64),
         AdminResponse::ShowJobs(l) | AdminResponse::ShowUniqueJobs(l) => out.lines = Some(l),
     }
@@ -219,9 +238,17 @@ impl AdminParser {
     #[napi(constructor)]
     pub fn new(max_line: Option<f64>, max_reply: Option<f64>) -> Self {
         let d = AdminLimits::default();
-        let pick = |v: Option<f64>, dflt: usize| v.filter(|n| n.is_finite() && *n >= 1.0).map_or(dflt, |n| n as usize);
-        let limits = AdminLimits { max_line: pick(max_line, d.max_line), max_reply: pick(max_reply, d.max_reply) };
-        AdminParser { inner: AdminReplyParser::new(limits) }
+        let pick = |v: Option<f64>, dflt: usize| {
+            v.filter(|n| n.is_finite() && *n >= 1.0)
+                .map_or(dflt, |n| n as usize)
+        };
+        let limits = AdminLimits {
+            max_line: pick(max_line, d.max_line),
+            max_reply: pick(max_reply, d.max_reply),
+        };
+        AdminParser {
+            inner: AdminReplyParser::new(limits),
+        }
     }
 
     /// Records that a command was sent (its name as given to `adminEncode`).

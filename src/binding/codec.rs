@@ -100,7 +100,11 @@ impl EncodeArg {
 
 /// Encodes one packet. `args` are strings (written as UTF-8) or Buffers (raw); the JS facade has
 /// already coerced anything else. A NUL inside a function name, unique id or handle is refused.
-#[napi(catch_unwind, ts_args_type = "code: number, args: Array<string | Buffer | Uint8Array>, response?: boolean", ts_return_type = "Buffer")]
+#[napi(
+    catch_unwind,
+    ts_args_type = "code: number, args: Array<string | Buffer | Uint8Array>, response?: boolean",
+    ts_return_type = "Buffer"
+)]
 pub fn encode_packet(code: u32, args: Array, response: Option<bool>) -> Result<JsBuffer> {
     let n = args.len();
     let mut owned: Vec<EncodeArg> = Vec::with_capacity(n as usize);
@@ -108,7 +112,11 @@ pub fn encode_packet(code: u32, args: Array, response: Option<bool>) -> Result<J
         owned.push(args.get::<EncodeArg>(i)?.unwrap_or(EncodeArg::Bytes(&[])));
     }
     let parts: Vec<&[u8]> = owned.iter().map(EncodeArg::bytes).collect();
-    let magic = if response.unwrap_or(false) { Magic::Res } else { Magic::Req };
+    let magic = if response.unwrap_or(false) {
+        Magic::Res
+    } else {
+        Magic::Req
+    };
     let mut dst = BytesMut::with_capacity(crate::protocol::codec::encoded_len(&parts));
     encode(magic, code, &parts, &mut dst).map_err(|e| js_error(&e))?;
     Ok(JsBuffer(dst.freeze()))
@@ -117,7 +125,10 @@ pub fn encode_packet(code: u32, args: Array, response: Option<bool>) -> Result<J
 /// Encodes a request packet of up to four arguments into `target`, which the caller allocated with
 /// exactly the packet's size (the common case of `encodePacket`: no Array to convert, no Buffer
 /// created on this side). Same rules and errors as `encodePacket`.
-#[napi(catch_unwind, ts_args_type = "target: Buffer, code: number, a?: string | Buffer, b?: string | Buffer, c?: string | Buffer, d?: string | Buffer")]
+#[napi(
+    catch_unwind,
+    ts_args_type = "target: Buffer, code: number, a?: string | Buffer, b?: string | Buffer, c?: string | Buffer, d?: string | Buffer"
+)]
 pub fn encode_into(
     mut target: BufferSlice,
     code: u32,
@@ -127,11 +138,17 @@ pub fn encode_into(
     d: Option<EncodeArg>,
 ) -> Result<()> {
     let given = [a, b, c, d];
-    let parts: Vec<&[u8]> = given.iter().map_while(|x| x.as_ref().map(EncodeArg::bytes)).collect();
+    let parts: Vec<&[u8]> = given
+        .iter()
+        .map_while(|x| x.as_ref().map(EncodeArg::bytes))
+        .collect();
     let mut dst: &mut [u8] = target.as_mut();
     encode(Magic::Req, code, &parts, &mut dst).map_err(|e| js_error(&e))?;
     if !dst.is_empty() {
-        return Err(napi::Error::new(Status::InvalidArg, "GEARMAN_BUFFER_TOO_SMALL: target is larger than the packet".to_string()));
+        return Err(napi::Error::new(
+            Status::InvalidArg,
+            "GEARMAN_BUFFER_TOO_SMALL: target is larger than the packet".to_string(),
+        ));
     }
     Ok(())
 }
@@ -149,7 +166,11 @@ pub fn scan_packets(chunk: &[u8], max_packet_size: f64, requests: Option<bool>) 
         crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE
     };
     let mut out = vec![0u32; 4];
-    let magic = if requests.unwrap_or(false) { Magic::Req } else { Magic::Res };
+    let magic = if requests.unwrap_or(false) {
+        Magic::Req
+    } else {
+        Magic::Res
+    };
     let s = scan(chunk, magic, max, &mut out);
     out[0] = s.consumed as u32;
     out[1] = s.packets as u32;
@@ -210,4 +231,3 @@ pub fn packet_table() -> Vec<PacketInfo> {
         })
         .collect()
 }
-

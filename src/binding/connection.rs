@@ -41,7 +41,11 @@ type Slot = Arc<Mutex<Option<Arc<EventTsfn>>>>;
 
 fn to_args(event: Event) -> JsArgs {
     let (kind, a, b) = match event {
-        Event::Connect { local, remote } => (EV_CONNECT, JsOut::Addresses { local, remote }, JsOut::Undefined),
+        Event::Connect { local, remote } => (
+            EV_CONNECT,
+            JsOut::Addresses { local, remote },
+            JsOut::Undefined,
+        ),
         Event::Data(mut delivery) => {
             let frames = std::mem::take(&mut delivery.batch.frames);
             (EV_DATA, JsOut::Chunk(delivery), JsOut::Frames(frames))
@@ -62,7 +66,9 @@ struct TsfnSink {
 
 impl EventSink for TsfnSink {
     fn deliver(&self, event: Event) {
-        let status = self.tsfn.call(event, ThreadsafeFunctionCallMode::NonBlocking);
+        let status = self
+            .tsfn
+            .call(event, ThreadsafeFunctionCallMode::NonBlocking);
         if status != Status::Ok {
             tracing::debug!(target: "gearmanode::binding", ?status, "event not delivered");
         }
@@ -140,7 +146,10 @@ impl NativeConnection {
     /// A connection that is not connected yet.
     #[napi(constructor)]
     pub fn new() -> Self {
-        NativeConnection { conn: None, tsfn: Arc::new(Mutex::new(None)) }
+        NativeConnection {
+            conn: None,
+            tsfn: Arc::new(Mutex::new(None)),
+        }
     }
 
     /// Starts connecting to `host:port`; events go to `callback(kind, a, b)`.
@@ -156,20 +165,35 @@ impl NativeConnection {
         callback: Function<'_, JsArgs, ()>,
     ) -> Result<()> {
         if self.conn.is_some() {
-            return Err(napi::Error::new(Status::GenericFailure, "connection already started"));
+            return Err(napi::Error::new(
+                Status::GenericFailure,
+                "connection already started",
+            ));
         }
-        let port = u16::try_from(port).map_err(|_| napi::Error::new(Status::InvalidArg, "port out of range"))?;
-        let max = options.max_packet_size.map_or(DEFAULT_MAX_PACKET_SIZE, |m| {
-            if m.is_finite() && m >= 12.0 { m.min((u32::MAX - 12) as f64) as usize } else { DEFAULT_MAX_PACKET_SIZE }
-        });
+        let port = u16::try_from(port)
+            .map_err(|_| napi::Error::new(Status::InvalidArg, "port out of range"))?;
+        let max = options
+            .max_packet_size
+            .map_or(DEFAULT_MAX_PACKET_SIZE, |m| {
+                if m.is_finite() && m >= 12.0 {
+                    m.min((u32::MAX - 12) as f64) as usize
+                } else {
+                    DEFAULT_MAX_PACKET_SIZE
+                }
+            });
         let opts = ConnectOptions {
             host,
             port,
-            connect_timeout: Duration::from_millis(u64::from(options.connect_timeout.unwrap_or(15_000).max(1))),
+            connect_timeout: Duration::from_millis(u64::from(
+                options.connect_timeout.unwrap_or(15_000).max(1),
+            )),
             framing: if options.raw.unwrap_or(false) {
                 Framing::Raw
             } else {
-                Framing::Packets { expect: Magic::Res, max_packet_size: max }
+                Framing::Packets {
+                    expect: Magic::Res,
+                    max_packet_size: max,
+                }
             },
             tls: options.tls.map(TlsOptions::from),
         };
@@ -179,7 +203,10 @@ impl NativeConnection {
             .build_callback(|ctx| Ok(to_args(ctx.value)))?;
         let tsfn = Arc::new(tsfn);
         *lock(&self.tsfn) = Some(tsfn.clone());
-        let sink = Arc::new(TsfnSink { tsfn, slot: self.tsfn.clone() });
+        let sink = Arc::new(TsfnSink {
+            tsfn,
+            slot: self.tsfn.clone(),
+        });
         let (conn, runner) = Connection::new(opts);
         self.conn = Some(conn);
         let panic_for_test = options.panic_for_test.unwrap_or(false);
@@ -268,7 +295,11 @@ impl NativeConnection {
     /// TCP keepalive on or off; `delayMs` is the idle time before probing (0: 60 s).
     #[napi(catch_unwind)]
     pub fn set_keep_alive(&self, enable: bool, delay_ms: u32) -> Result<()> {
-        let idle = Duration::from_millis(if delay_ms == 0 { 60_000 } else { u64::from(delay_ms) });
+        let idle = Duration::from_millis(if delay_ms == 0 {
+            60_000
+        } else {
+            u64::from(delay_ms)
+        });
         if let Some(c) = &self.conn {
             c.set_keepalive(enable, idle.max(Duration::from_secs(1)))
                 .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
@@ -280,7 +311,8 @@ impl NativeConnection {
     #[napi(catch_unwind)]
     pub fn set_no_delay(&self, no_delay: bool) -> Result<()> {
         if let Some(c) = &self.conn {
-            c.set_nodelay(no_delay).map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
+            c.set_nodelay(no_delay)
+                .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
         }
         Ok(())
     }
@@ -305,9 +337,13 @@ impl NativeConnection {
             if !t.aborted() {
                 // SAFETY: called on the JS thread with its env; the function is alive (held in the slot).
                 if on {
-                    check_status!(unsafe { napi::sys::napi_ref_threadsafe_function(env.raw(), t.raw()) })?;
+                    check_status!(unsafe {
+                        napi::sys::napi_ref_threadsafe_function(env.raw(), t.raw())
+                    })?;
                 } else {
-                    check_status!(unsafe { napi::sys::napi_unref_threadsafe_function(env.raw(), t.raw()) })?;
+                    check_status!(unsafe {
+                        napi::sys::napi_unref_threadsafe_function(env.raw(), t.raw())
+                    })?;
                 }
             }
         }

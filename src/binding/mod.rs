@@ -27,7 +27,10 @@ fn init_runtime() {
     // `cargo test`, where the default hook shows a failing test's panic message.
     #[cfg(not(test))]
     std::panic::set_hook(Box::new(|info| {
-        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         let what = info
             .payload()
             .downcast_ref::<&str>()
@@ -49,6 +52,8 @@ fn init_runtime() {
     {
         Ok(rt) => napi::bindgen_prelude::create_custom_tokio_runtime(rt),
         // napi-rs falls back to its default runtime.
-        Err(e) => eprintln!("gearmanode: cannot build the I/O runtime ({e}); using the default one"),
+        Err(e) => {
+            eprintln!("gearmanode: cannot build the I/O runtime ({e}); using the default one")
+        }
     }
 }

@@ -52,10 +52,30 @@ impl ToNapiValue for JsOut {
                 JsOut::Error(e) => error(env, &e),
                 JsOut::Addresses { local, remote } => {
                     let obj = object(env)?;
-                    set(env, obj, c"localAddress", string(env, &local.ip().to_string())?)?;
-                    set(env, obj, c"localPort", <u32 as ToNapiValue>::to_napi_value(env, u32::from(local.port()))?)?;
-                    set(env, obj, c"remoteAddress", string(env, &remote.ip().to_string())?)?;
-                    set(env, obj, c"remotePort", <u32 as ToNapiValue>::to_napi_value(env, u32::from(remote.port()))?)?;
+                    set(
+                        env,
+                        obj,
+                        c"localAddress",
+                        string(env, &local.ip().to_string())?,
+                    )?;
+                    set(
+                        env,
+                        obj,
+                        c"localPort",
+                        <u32 as ToNapiValue>::to_napi_value(env, u32::from(local.port()))?,
+                    )?;
+                    set(
+                        env,
+                        obj,
+                        c"remoteAddress",
+                        string(env, &remote.ip().to_string())?,
+                    )?;
+                    set(
+                        env,
+                        obj,
+                        c"remotePort",
+                        <u32 as ToNapiValue>::to_napi_value(env, u32::from(remote.port()))?,
+                    )?;
                     let family = if remote.is_ipv4() { "IPv4" } else { "IPv6" };
                     set(env, obj, c"remoteFamily", string(env, family)?)?;
                     Ok(obj)
@@ -71,13 +91,20 @@ unsafe fn object(env: sys::napi_env) -> Result<sys::napi_value> {
     Ok(obj)
 }
 
-unsafe fn set(env: sys::napi_env, obj: sys::napi_value, key: &std::ffi::CStr, v: sys::napi_value) -> Result<()> {
+unsafe fn set(
+    env: sys::napi_env,
+    obj: sys::napi_value,
+    key: &std::ffi::CStr,
+    v: sys::napi_value,
+) -> Result<()> {
     check_status!(unsafe { sys::napi_set_named_property(env, obj, key.as_ptr(), v) })
 }
 
 unsafe fn string(env: sys::napi_env, s: &str) -> Result<sys::napi_value> {
     let mut v = ptr::null_mut();
-    check_status!(unsafe { sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v) })?;
+    check_status!(unsafe {
+        sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v)
+    })?;
     Ok(v)
 }
 
@@ -90,24 +117,39 @@ pub unsafe fn buffer(env: sys::napi_env, data: Bytes) -> Result<sys::napi_value>
     let len = data.len();
     if len <= COPY_LIMIT {
         let mut out = ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_buffer_copy(env, len, data.as_ptr().cast(), &mut out, &mut v) })?;
+        check_status!(unsafe {
+            sys::napi_create_buffer_copy(env, len, data.as_ptr().cast(), &mut out, &mut v)
+        })?;
         return Ok(v);
     }
     let ptr = data.as_ptr() as *mut u8;
     let hint = Box::into_raw(Box::new(data));
     let status = unsafe {
-        sys::napi_create_external_buffer(env, len, ptr.cast(), Some(drop_bytes), hint.cast(), &mut v)
+        sys::napi_create_external_buffer(
+            env,
+            len,
+            ptr.cast(),
+            Some(drop_bytes),
+            hint.cast(),
+            &mut v,
+        )
     };
     if status != sys::Status::napi_ok {
         // SAFETY: the finalizer was not registered, so the box is still ours.
         let data = unsafe { Box::from_raw(hint) };
         let mut out = ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_buffer_copy(env, len, data.as_ptr().cast(), &mut out, &mut v) })?;
+        check_status!(unsafe {
+            sys::napi_create_buffer_copy(env, len, data.as_ptr().cast(), &mut out, &mut v)
+        })?;
     }
     Ok(v)
 }
 
-unsafe extern "C" fn drop_bytes(_env: sys::napi_env, _data: *mut std::ffi::c_void, hint: *mut std::ffi::c_void) {
+unsafe extern "C" fn drop_bytes(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
     // SAFETY: `hint` is the Box<Bytes> leaked in `buffer`, finalized exactly once by N-API.
     drop(unsafe { Box::from_raw(hint.cast::<Bytes>()) });
 }
@@ -127,7 +169,14 @@ pub unsafe fn uint32_array(env: sys::napi_env, data: &[u32]) -> Result<sys::napi
     }
     let mut arr = ptr::null_mut();
     check_status!(unsafe {
-        sys::napi_create_typedarray(env, sys::TypedarrayType::uint32_array, data.len(), ab, 0, &mut arr)
+        sys::napi_create_typedarray(
+            env,
+            sys::TypedarrayType::uint32_array,
+            data.len(),
+            ab,
+            0,
+            &mut arr,
+        )
     })?;
     Ok(arr)
 }
@@ -142,17 +191,38 @@ pub unsafe fn error(env: sys::napi_env, e: &TransportError) -> Result<sys::napi_
         let msg = string(env, &e.to_string())?;
         let mut err = ptr::null_mut();
         check_status!(sys::napi_create_error(env, code, msg, &mut err))?;
-        if let TransportError::Io { errno, syscall, address, port, .. } = e {
+        if let TransportError::Io {
+            errno,
+            syscall,
+            address,
+            port,
+            ..
+        } = e
+        {
             if *errno != 0 {
-                set(env, err, c"errno", <i32 as ToNapiValue>::to_napi_value(env, *errno)?)?;
+                set(
+                    env,
+                    err,
+                    c"errno",
+                    <i32 as ToNapiValue>::to_napi_value(env, *errno)?,
+                )?;
             }
             set(env, err, c"syscall", string(env, syscall.name())?)?;
             if let Some(a) = address {
-                let key = if *syscall == crate::transport::Syscall::Getaddrinfo { c"hostname" } else { c"address" };
+                let key = if *syscall == crate::transport::Syscall::Getaddrinfo {
+                    c"hostname"
+                } else {
+                    c"address"
+                };
                 set(env, err, key, string(env, a)?)?;
             }
             if let Some(p) = port {
-                set(env, err, c"port", <u32 as ToNapiValue>::to_napi_value(env, u32::from(*p))?)?;
+                set(
+                    env,
+                    err,
+                    c"port",
+                    <u32 as ToNapiValue>::to_napi_value(env, u32::from(*p))?,
+                )?;
             }
         }
         Ok(err)

@@ -51,7 +51,12 @@ pub struct BatchCodec {
 impl BatchCodec {
     /// A codec for packets carrying `expect` magic, refusing packets above `max_packet_size` bytes.
     pub fn new(expect: Magic, max_packet_size: usize) -> Self {
-        BatchCodec { framing: Framing::Packets { expect, max_packet_size } }
+        BatchCodec {
+            framing: Framing::Packets {
+                expect,
+                max_packet_size,
+            },
+        }
     }
 
     /// A codec with the given framing.
@@ -66,13 +71,20 @@ impl Decoder for BatchCodec {
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Batch>, TransportError> {
         let (expect, max_packet_size) = match self.framing {
-            Framing::Packets { expect, max_packet_size } => (expect, max_packet_size),
+            Framing::Packets {
+                expect,
+                max_packet_size,
+            } => (expect, max_packet_size),
             Framing::Raw => {
                 if src.is_empty() {
                     return Ok(None);
                 }
                 let data = src.split().freeze();
-                return Ok(Some(Batch { data, frames: Vec::new(), packets: 0 }));
+                return Ok(Some(Batch {
+                    data,
+                    frames: Vec::new(),
+                    packets: 0,
+                }));
             }
         };
         let mut frames = Vec::new();
@@ -80,7 +92,11 @@ impl Decoder for BatchCodec {
         if outcome.packets > 0 {
             // Deliver what is valid first; a bad header behind it is reported on the next call.
             let data = src.split_to(outcome.consumed).freeze();
-            return Ok(Some(Batch { data, frames, packets: outcome.packets }));
+            return Ok(Some(Batch {
+                data,
+                frames,
+                packets: outcome.packets,
+            }));
         }
         if let Some(err) = outcome.error {
             return Err(err.into());

@@ -179,7 +179,12 @@ impl Connection {
             undelivered: AtomicUsize::new(0),
             drained: Notify::new(),
         });
-        (Connection { shared: shared.clone() }, Runner { shared, options })
+        (
+            Connection {
+                shared: shared.clone(),
+            },
+            Runner { shared, options },
+        )
     }
 
     /// Queues `data` for writing (written at once when the socket can take it).
@@ -304,8 +309,12 @@ impl Shared {
     fn flush(&self, w: &OwnedWriteHalf) -> io::Result<Flushed> {
         let mut out = self.out();
         while !out.queue.is_empty() {
-            let slices: Vec<IoSlice<'_>> =
-                out.queue.iter().take(MAX_IOV).map(|b| IoSlice::new(b)).collect();
+            let slices: Vec<IoSlice<'_>> = out
+                .queue
+                .iter()
+                .take(MAX_IOV)
+                .map(|b| IoSlice::new(b))
+                .collect();
             let written = match w.try_write_vectored(&slices) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => n,
@@ -316,7 +325,9 @@ impl Shared {
             out.queued -= written;
             let mut left = written;
             while left > 0 {
-                let Some(front) = out.queue.front_mut() else { break };
+                let Some(front) = out.queue.front_mut() else {
+                    break;
+                };
                 if front.len() <= left {
                     left -= front.len();
                     out.queue.pop_front();
@@ -432,7 +443,12 @@ async fn connect(opts: &ConnectOptions) -> Result<Stream, TransportError> {
             match TcpStream::connect(addr).await {
                 Ok(s) => return Ok(s),
                 Err(e) => {
-                    last = Some(TransportError::io(&e, Syscall::Connect, &addr.ip().to_string(), addr.port()))
+                    last = Some(TransportError::io(
+                        &e,
+                        Syscall::Connect,
+                        &addr.ip().to_string(),
+                        addr.port(),
+                    ))
                 }
             }
         }
@@ -486,8 +502,13 @@ async fn read_loop<R: AsyncRead + Unpin, S: EventSink>(
         }
         match frames.next().await {
             Some(Ok(batch)) => {
-                shared.undelivered.fetch_add(batch.data.len(), Ordering::AcqRel);
-                sink.deliver(Event::Data(Delivery { batch, credit: shared.clone() }));
+                shared
+                    .undelivered
+                    .fetch_add(batch.data.len(), Ordering::AcqRel);
+                sink.deliver(Event::Data(Delivery {
+                    batch,
+                    credit: shared.clone(),
+                }));
             }
             Some(Err(e)) => return Err(e),
             None => {
@@ -502,12 +523,16 @@ async fn write_loop(wr: Arc<OwnedWriteHalf>, shared: &Shared) -> Result<(), Tran
     loop {
         shared.wake_writer.notified().await;
         loop {
-            match shared.flush(&wr).map_err(|e| TransportError::socket(&e, Syscall::Write))? {
+            match shared
+                .flush(&wr)
+                .map_err(|e| TransportError::socket(&e, Syscall::Write))?
+            {
                 Flushed::Empty => break,
                 Flushed::Finished => return Ok(()),
-                Flushed::Blocked => {
-                    wr.writable().await.map_err(|e| TransportError::socket(&e, Syscall::Write))?
-                }
+                Flushed::Blocked => wr
+                    .writable()
+                    .await
+                    .map_err(|e| TransportError::socket(&e, Syscall::Write))?,
             }
         }
     }

@@ -98,7 +98,14 @@ impl TransportError {
         }
         let (code, errno) = classify(err);
         let message = format!("{} {code}", syscall.name());
-        TransportError::Io { code, errno, syscall, address: None, port: None, message }
+        TransportError::Io {
+            code,
+            errno,
+            syscall,
+            address: None,
+            port: None,
+            message,
+        }
     }
 
     /// Builds the error for a failed name resolution of `host`.
@@ -130,7 +137,9 @@ impl TransportError {
             syscall: Syscall::Connect,
             address: Some(host.to_string()),
             port: Some(port),
-            message: format!("connect ETIMEDOUT {host}:{port} (no connection within {after_ms} ms)"),
+            message: format!(
+                "connect ETIMEDOUT {host}:{port} (no connection within {after_ms} ms)"
+            ),
         }
     }
 }
@@ -202,11 +211,17 @@ fn errno_name(n: i32) -> Option<&'static str> {
     if !cfg!(target_os = "linux") {
         return None;
     }
-    ERRNOS.iter().find(|(num, _)| *num == n).map(|(_, name)| *name)
+    ERRNOS
+        .iter()
+        .find(|(num, _)| *num == n)
+        .map(|(_, name)| *name)
 }
 
 fn errno_number(code: &str) -> Option<i32> {
-    ERRNOS.iter().find(|(_, name)| *name == code).map(|(num, _)| *num)
+    ERRNOS
+        .iter()
+        .find(|(_, name)| *name == code)
+        .map(|(num, _)| *num)
 }
 
 #[cfg(test)]
