@@ -4,55 +4,14 @@
 // timers). Run in a child process; it must exit with code 0 before a generous kill timer.
 require('should');
 const assert = require('assert');
-const path = require('path');
 const crypto = require('crypto');
-const { spawn } = require('child_process');
+const { runChild: runChildProcess } = require('./support/run-child');
 const { defaultServer, REFUSED_PORT } = require('./support/hooks');
 
-const ROOT = path.join(__dirname, '..');
 const KILL_AFTER_CLOSE_MS = 5000;
 const SETUP_LIMIT_MS = 20000;
 
-/**
- * Runs `code` in a fresh node process. The child writes 'closed\n' to stdout once it has closed
- * everything; from then on it has KILL_AFTER_CLOSE_MS to exit by itself, or it is killed.
- * Resolves {code, signal, killed, stdout, stderr}.
- */
-function runChild(code) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', code], {
-      cwd: ROOT,
-      env: Object.assign({}, process.env, { GEARMANODE_LOG: 'error' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let killed = null;
-    let killTimer = null;
-    const kill = (why) => {
-      killed = why;
-      child.kill('SIGKILL');
-    };
-    const setupTimer = setTimeout(() => kill('setup took too long'), SETUP_LIMIT_MS);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (killTimer === null && stdout.includes('closed\n')) {
-        clearTimeout(setupTimer);
-        killTimer = setTimeout(() => kill('still running after close'), KILL_AFTER_CLOSE_MS);
-      }
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('exit', (exitCode, signal) => {
-      clearTimeout(setupTimer);
-      clearTimeout(killTimer);
-      resolve({ code: exitCode, signal, killed, stdout, stderr });
-    });
-  });
-}
+const runChild = (code) => runChildProcess(code, { setupMs: SETUP_LIMIT_MS, exitMs: KILL_AFTER_CLOSE_MS });
 
 describe('process lifetime', function () {
   this.timeout(SETUP_LIMIT_MS + KILL_AFTER_CLOSE_MS + 5000);

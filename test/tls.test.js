@@ -6,17 +6,15 @@
 // once), certificate failures with Node's codes, rejectUnauthorized: false, host names and
 // `servername`, mutual TLS, TLS against plain TCP either way, bad options and PEMs, a worker
 // reconnecting through a restarted terminator, and a process that exits after close().
+const { runChild: runChildProcess } = require('./support/run-child');
 const should = require('should');
 const crypto = require('crypto');
-const path = require('path');
-const { spawn } = require('child_process');
 const gearmanode = require('../lib/gearmanode');
 const loggers = require('../lib/gearmanode/logger');
 const { defaultServer } = require('./support/hooks');
 const stunnel = require('./support/stunnel');
 const tlsFixtures = require('./support/tls-fixtures');
 
-const ROOT = path.join(__dirname, '..');
 const fnName = () => `fn-${crypto.randomUUID()}`;
 
 describe('TLS connections', function () {
@@ -309,39 +307,4 @@ describe('TLS connections', function () {
   });
 });
 
-/**
- * Runs `code` in a fresh node process (cwd: the package root). Once it printed 'closed', it has 5 s
- * to exit by itself or it is killed; the whole run has 15 s. Resolves {code, killed, stdout, stderr}.
- */
-function runChild(code) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', code], {
-      cwd: ROOT,
-      env: Object.assign({}, process.env, { GEARMANODE_LOG: 'error' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let killed = null;
-    let exitTimer = null;
-    const kill = (why) => {
-      killed = why;
-      child.kill('SIGKILL');
-    };
-    const runTimer = setTimeout(() => kill('no result in time'), 15000);
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      stdout += d;
-      if (exitTimer === null && stdout.includes('closed\n')) {
-        exitTimer = setTimeout(() => kill('still running 5 s after close()'), 5000);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (d) => {
-      stderr += d;
-    });
-    child.on('exit', (exitCode) => {
-      clearTimeout(runTimer);
-      clearTimeout(exitTimer);
-      resolve({ code: exitCode, killed, stdout, stderr });
-    });
-  });
-}
+const runChild = (code) => runChildProcess(code, { setupMs: 15000, exitMs: 5000 });
