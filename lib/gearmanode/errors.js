@@ -20,8 +20,6 @@ const CODES = Object.freeze({
   NUL_IN_ARGUMENT: 'GEARMAN_NUL_IN_ARGUMENT',
   /** A worker function threw or rejected. */
   WORKER_FUNCTION_FAILED: 'GEARMAN_WORKER_FUNCTION_FAILED',
-  /** The server assigned a job for a function this worker has not registered. */
-  UNKNOWN_FUNCTION: 'GEARMAN_UNKNOWN_FUNCTION',
   /** The job failed (WORK_FAIL) — used by the promise API. */
   JOB_FAILED: 'GEARMAN_JOB_FAILED',
   /** The job ended with WORK_EXCEPTION — used by the promise API. */
@@ -30,8 +28,6 @@ const CODES = Object.freeze({
   JOB_CLOSED: 'GEARMAN_JOB_CLOSED',
   /** The server answered with an ERROR packet. */
   SERVER_ERROR: 'GEARMAN_SERVER_ERROR',
-  /** A worker-side job ran past its `timeout`. */
-  TIMEOUT: 'GEARMAN_TIMEOUT',
   /** An argument is longer than the server accepts (a unique id over 64 bytes). */
   ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE',
   /** A buffer given to `jobServer.send` is not a sequence of whole request packets. */

@@ -180,6 +180,13 @@ function isAbandoned(job) {
   return false;
 }
 
+/** Whether a worker-side job still waits for its answer (neither closed nor abandoned). */
+function isOpen(job) {
+  if (job.closed === true) return false;
+  const s = workerState.get(job);
+  return s === undefined || !s.abandoned;
+}
+
 /** The job server this worker-side job came from, or undefined once its worker is closed. */
 function serverOf(job) {
   const worker = job.clientOrWorker;
@@ -258,6 +265,6 @@ hide(Job.prototype, 'promise', function () {
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {
-  value: { stateOf, isAbandoned, asData },
+  value: { stateOf, isOpen },
   enumerable: false,
 });

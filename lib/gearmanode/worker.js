@@ -288,7 +288,7 @@ function runJob(worker, jobServer, job) {
   if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
     // An async function: its value completes the job unless the job was answered already.
     result.then(function (value) {
-      if (value !== undefined && job.closed !== true && !jobModule.internals.isAbandoned(job)) {
+      if (value !== undefined && jobModule.internals.isOpen(job)) {
         job.workComplete(value);
       }
     }, function (err) {
@@ -301,7 +301,7 @@ function functionFailed(worker, job, err) {
   const message = err instanceof Error ? err.message : String(err);
   // Logged when nobody listens for the worker's `error`; otherwise the listener has it.
   if (worker.listenerCount('error') === 0) log.log('error', 'worker function %s failed: %s', job.name, message);
-  if (job.closed !== true && !jobModule.internals.isAbandoned(job)) job.reportException(message);
+  if (jobModule.internals.isOpen(job)) job.reportException(message);
   if (worker.listenerCount('error') > 0) {
     const e = errors.create(errors.CODES.WORKER_FUNCTION_FAILED,
       `worker function ${job.name} failed: ${message}`, { cause: err, jobHandle: job.handle });

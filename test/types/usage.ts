@@ -283,7 +283,7 @@ const e = gearmanode.errors.create(gearmanode.errors.CODES.CLOSED, 'closed', { j
 expectType<gearmanode.GearmanError>(e);
 expectType<Error>(e);
 assertTrue<Equal<typeof gearmanode.errors, typeof errorsModule>>();
-const codes: gearmanode.GearmanErrorCode[] = [gearmanode.errors.CODES.ALL_SERVERS_FAILED, 'GEARMAN_TIMEOUT'];
+const codes: gearmanode.GearmanErrorCode[] = [gearmanode.errors.CODES.ALL_SERVERS_FAILED, 'GEARMAN_JOB_CLOSED'];
 // @ts-expect-error: not a code of the library
 const badCode: gearmanode.GearmanErrorCode = 'GEARMAN_OOPS';
 
