@@ -26,8 +26,8 @@
 declare module 'gearmanode' {
   import { EventEmitter } from 'events';
   import * as net from 'net';
-  import * as errorsModule from 'gearmanode/lib/gearmanode/errors';
-  import * as adminModule from 'gearmanode/lib/gearmanode/admin';
+  import * as errorsModule from 'gearmanode/lib/errors';
+  import * as adminModule from 'gearmanode/lib/admin';
 
   namespace gearmanode {
     // -------------------------------------------------------------------------------------------
@@ -843,7 +843,7 @@ declare module 'gearmanode/lib/gearmanode/version' {
   export const VERSION: string;
 }
 
-declare module 'gearmanode/lib/gearmanode/errors' {
+declare module 'gearmanode/lib/errors' {
   import { Job, Data } from 'gearmanode';
 
   /** The library's error codes (socket errors keep Node's codes such as ECONNREFUSED). */
@@ -894,7 +894,7 @@ declare module 'gearmanode/lib/gearmanode/errors' {
   export function uniqueTooLong(unique: unknown): GearmanError | null;
 }
 
-declare module 'gearmanode/lib/gearmanode/logger' {
+declare module 'gearmanode/lib/logger' {
   import { Logger, LogLevel, LogSink } from 'gearmanode';
   export type { Logger, LogLevel, LogSink } from 'gearmanode';
   /** The logger called `name` (the same object for the same name). */
@@ -908,7 +908,7 @@ declare module 'gearmanode/lib/gearmanode/logger' {
   export const LEVELS: { readonly [level in LogLevel]: number };
 }
 
-declare module 'gearmanode/lib/gearmanode/admin' {
+declare module 'gearmanode/lib/admin' {
   import { EventEmitter } from 'events';
 
   export interface AdminOptions {

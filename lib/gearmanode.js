@@ -7,9 +7,9 @@ const Client = require('./gearmanode/client').Client;
 const Worker = require('./gearmanode/worker').Worker;
 const Job = require('./gearmanode/job').Job;
 const version = require('./gearmanode/version');
-const loggers = require('./gearmanode/logger');
-const errors = require('./gearmanode/errors');
-const admin = require('./gearmanode/admin');
+const loggers = require('./logger');
+const errors = require('./errors');
+const admin = require('./admin');
 
 loggers.get('Client').log('info', 'GearmaNode %s, running on Node.js %s [%s %s], with pid %d',
   version.VERSION, process.version, process.platform, process.arch, process.pid);

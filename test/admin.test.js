@@ -3,7 +3,7 @@
 const crypto = require('crypto');
 const should = require('should');
 const gearmanode = require('..');
-const native = require('../lib/gearmanode/native');
+const native = require('../lib/internal/native');
 const { defaultServer } = require('./support/hooks');
 const gearmand = require('./support/gearmand');
 

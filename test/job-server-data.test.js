@@ -13,7 +13,7 @@ const { connectedServer, resPacket } = require('./support/fake-owner');
 const protocol = require('../lib/gearmanode/protocol');
 const { JobServer } = require('../lib/gearmanode/job-server');
 const { Job } = require('../lib/gearmanode/job');
-const loggers = require('../lib/gearmanode/logger');
+const loggers = require('../lib/logger');
 
 const T = protocol.PACKET_TYPES;
 const DEF = protocol.DEFINITION;

@@ -16,7 +16,7 @@ const gearmand = require('./support/gearmand');
 const { defaultServer, REFUSED_PORT } = require('./support/hooks');
 const { fakeOwner } = require('./support/fake-owner');
 const jobServerModule = require('../lib/gearmanode/job-server');
-const nativeSocket = require('../lib/gearmanode/native-socket');
+const nativeSocket = require('../lib/internal/native-socket');
 const protocol = require('../lib/gearmanode/protocol');
 const { Client } = require('../lib/gearmanode/client');
 

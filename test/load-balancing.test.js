@@ -6,8 +6,8 @@ const assert = require('assert');
 const util = require('util');
 const sinon = require('sinon');
 const diff = require('./support/differential');
-const loggers = require('../lib/gearmanode/logger');
-const native = require('../lib/gearmanode/native');
+const loggers = require('../lib/logger');
+const native = require('../lib/internal/native');
 const lb = require('../lib/gearmanode/load-balancing');
 
 const MODULE = 'lib/gearmanode/load-balancing';

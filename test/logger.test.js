@@ -1,5 +1,5 @@
 'use strict';
-// lib/gearmanode/logger.js and src/binding/logging.rs: contract §10 (Decision: no winston, the same
+// lib/logger.js and src/binding/logging.rs: contract §10 (Decision: no winston, the same
 // logger surface, one shared level, default `warn`, GEARMANODE_LOG, a replaceable sink, the Rust
 // core's tracing output following the same level into the same sink) and §11.1 #13.
 const should = require('should');
@@ -7,10 +7,10 @@ const assert = require('assert');
 const util = require('util');
 const sinon = require('sinon');
 const diff = require('./support/differential');
-const loggers = require('../lib/gearmanode/logger');
-const native = require('../lib/gearmanode/native');
+const loggers = require('../lib/logger');
+const native = require('../lib/internal/native');
 
-const MODULE = 'lib/gearmanode/logger';
+const MODULE = 'lib/logger';
 const NAMES = ['error', 'warn', 'info', 'verbose', 'debug', 'silly'];
 
 /** Collects the lines given to a function sink. */
@@ -342,7 +342,7 @@ describe('logger', function () {
 
     it('goes to the default sink (stderr) too', function () {
       const r = diff.child(`require('./${MODULE}');
-        require('./lib/gearmanode/native').emitTestLog(4, 'from a core thread');
+        require('./lib/internal/native').emitTestLog(4, 'from a core thread');
         setTimeout(() => {}, 200);`, { env: { GEARMANODE_LOG: 'debug' } });
       assert.strictEqual(r.status, 0, r.stderr);
       r.stderr.should.equal('debug: [gearmanode::test] from a core thread\n');
@@ -351,7 +351,7 @@ describe('logger', function () {
     it('never keeps the process alive (the sink is a weak threadsafe function)', function () {
       const started = Date.now();
       const r = diff.child(`require('./${MODULE}');
-        const native = require('./lib/gearmanode/native');
+        const native = require('./lib/internal/native');
         for (let i = 0; i < 100; i++) native.emitTestLog(1, 'line ' + i);`, { env: { GEARMANODE_LOG: 'silly' } });
       assert.strictEqual(r.status, 0, r.stderr); // spawnSync gives status null after its timeout
       (Date.now() - started).should.be.below(10000);

@@ -158,7 +158,7 @@ describe('module layout (§1)', function () {
   describe('the main module\'s info line', function () {
     it('loading it logs one info line: GearmaNode <VERSION>, running on Node.js <v> [<platform> <arch>], with pid <pid>', function () {
       const r = diff.child(`
-        const loggers = require('./lib/gearmanode/logger');
+        const loggers = require('./lib/logger');
         const lines = [];
         loggers.setLogger((level, message) => lines.push([level, message]));
         const m = require('./lib/gearmanode');

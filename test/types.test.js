@@ -167,9 +167,9 @@ describe('TypeScript declarations (index.d.ts)', function () {
       ['gearmanode/lib/gearmanode/protocol', '../lib/gearmanode/protocol'],
       ['gearmanode/lib/gearmanode/common', '../lib/gearmanode/common'],
       ['gearmanode/lib/gearmanode/version', '../lib/gearmanode/version'],
-      ['gearmanode/lib/gearmanode/errors', '../lib/gearmanode/errors'],
-      ['gearmanode/lib/gearmanode/logger', '../lib/gearmanode/logger'],
-      ['gearmanode/lib/gearmanode/admin', '../lib/gearmanode/admin'],
+      ['gearmanode/lib/errors', '../lib/errors'],
+      ['gearmanode/lib/logger', '../lib/logger'],
+      ['gearmanode/lib/admin', '../lib/admin'],
     ];
 
     for (const [name, file] of MODULES) {
@@ -212,7 +212,7 @@ describe('TypeScript declarations (index.d.ts)', function () {
         seq.nextIndex();
         assertDeclared(runtimeMembers(seq), declaredProperties('Sequence'), 'Sequence');
         const admin = gm.admin({ port: 4730 });
-        assertDeclared(runtimeMembers(admin, { skipPrivate: true }), declaredProperties('Admin', 'gearmanode/lib/gearmanode/admin'), 'Admin');
+        assertDeclared(runtimeMembers(admin, { skipPrivate: true }), declaredProperties('Admin', 'gearmanode/lib/admin'), 'Admin');
         admin.close();
       } finally {
         client.close();

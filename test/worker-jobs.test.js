@@ -9,7 +9,7 @@ const crypto = require('crypto');
 const gearmanode = require('../lib/gearmanode');
 const { Worker } = require('../lib/gearmanode/worker');
 const { Job } = require('../lib/gearmanode/job');
-const loggers = require('../lib/gearmanode/logger');
+const loggers = require('../lib/logger');
 const gearmand = require('./support/gearmand');
 const trace = require('./support/trace');
 

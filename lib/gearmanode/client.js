@@ -7,14 +7,14 @@ const util = require('util');
 const EventEmitter = require('events').EventEmitter;
 const common = require('./common');
 const protocol = require('./protocol');
-const loggers = require('./logger');
-const errors = require('./errors');
+const loggers = require('../logger');
+const errors = require('../errors');
 const lb = require('./load-balancing');
 const ServerManager = require('./server-manager').ServerManager;
 const jobServerModule = require('./job-server');
 const Job = require('./job').Job;
-const owners = require('./owner');
-const promises = require('./promises');
+const owners = require('../internal/owner');
+const promises = require('../internal/promises');
 
 const T = protocol.PACKET_TYPES;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);

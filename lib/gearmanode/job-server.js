@@ -8,10 +8,10 @@ const util = require('util');
 const EventEmitter = require('events').EventEmitter;
 const common = require('./common');
 const protocol = require('./protocol');
-const loggers = require('./logger');
-const native = require('./native');
-const nativeSocket = require('./native-socket');
-const errors = require('./errors');
+const loggers = require('../logger');
+const native = require('../internal/native');
+const nativeSocket = require('../internal/native-socket');
+const errors = require('../errors');
 
 const CONSTANTS = { DEFAULT_RECOVER_TIME: 30000 };
 

@@ -7,10 +7,10 @@ const util = require('util');
 const EventEmitter = require('events').EventEmitter;
 const common = require('./common');
 const protocol = require('./protocol');
-const loggers = require('./logger');
-const errors = require('./errors');
-const promises = require('./promises');
-const hide = require('./owner').hide;
+const loggers = require('../logger');
+const errors = require('../errors');
+const promises = require('../internal/promises');
+const hide = require('../internal/owner').hide;
 
 const T = protocol.PACKET_TYPES;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);

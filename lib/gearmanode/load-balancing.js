@@ -11,8 +11,8 @@
  */
 const util = require('util');
 const common = require('./common');
-const loggers = require('./logger');
-const core = require('./native');
+const loggers = require('../logger');
+const core = require('../internal/native');
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const DEFAULT_RECOVER_TIME = 30000;

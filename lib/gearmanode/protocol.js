@@ -5,8 +5,8 @@
  * the Rust codec. No byte parsing happens here: the core finds packet and field boundaries, and
  * this module only turns the ranges it reports into strings and Buffer views.
  */
-const native = require('./native');
-const loggers = require('./logger');
+const native = require('../internal/native');
+const loggers = require('../logger');
 
 const logger = loggers.get('protocol');
 

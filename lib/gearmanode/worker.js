@@ -7,11 +7,11 @@ const util = require('util');
 const EventEmitter = require('events').EventEmitter;
 const common = require('./common');
 const protocol = require('./protocol');
-const loggers = require('./logger');
-const errors = require('./errors');
+const loggers = require('../logger');
+const errors = require('../errors');
 const ServerManager = require('./server-manager').ServerManager;
 const jobModule = require('./job');
-const owners = require('./owner');
+const owners = require('../internal/owner');
 
 const Job = jobModule.Job;
 const T = protocol.PACKET_TYPES;

@@ -1,4 +1,4 @@
-//! Routes the core's `tracing` events to the JS logger (`lib/gearmanode/logger.js`), so Rust log lines
+//! Routes the core's `tracing` events to the JS logger (`lib/logger.js`), so Rust log lines
 //! follow the one JS level and end up in the same sink as the JS ones (contract §10).
 //!
 //! A `Registry` with one [`JsLayer`] is installed as the global default the first time JS sets the

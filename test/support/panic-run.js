@@ -16,7 +16,7 @@ process.on('uncaughtException', (err) => {
 });
 
 const g = require(path.join(__dirname, '..', '..'));
-const { NativeSocket } = require(path.join(__dirname, '..', '..', 'lib', 'gearmanode', 'native-socket'));
+const { NativeSocket } = require(path.join(__dirname, '..', '..', 'lib', 'internal', 'native-socket'));
 
 // Every log line of the library (the core's included) goes here, not to stderr.
 g.setLogger((level, message, meta) => result.logs.push(`${level} ${meta && meta.logger} ${message}`));

@@ -8,13 +8,13 @@ import * as lb from 'gearmanode/lib/gearmanode/load-balancing';
 import * as jobServerModule from 'gearmanode/lib/gearmanode/job-server';
 import * as common from 'gearmanode/lib/gearmanode/common';
 import * as version from 'gearmanode/lib/gearmanode/version';
-import * as errorsModule from 'gearmanode/lib/gearmanode/errors';
-import * as loggerModule from 'gearmanode/lib/gearmanode/logger';
+import * as errorsModule from 'gearmanode/lib/errors';
+import * as loggerModule from 'gearmanode/lib/logger';
 import { Client as ClientCtor } from 'gearmanode/lib/gearmanode/client';
 import { Worker as WorkerCtor } from 'gearmanode/lib/gearmanode/worker';
 import { Job as JobCtor } from 'gearmanode/lib/gearmanode/job';
 import { ServerManager } from 'gearmanode/lib/gearmanode/server-manager';
-import { Admin } from 'gearmanode/lib/gearmanode/admin';
+import { Admin } from 'gearmanode/lib/admin';
 import * as net from 'net';
 import { EventEmitter } from 'events';
 

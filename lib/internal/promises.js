@@ -3,7 +3,7 @@
  * The promise API (beyond gearmanode 0.9.2): a job's outcome as a Promise, and a client call that
  * submits and waits in one step. The event API stays as it was; these only listen to it.
  */
-const errors = require('./errors');
+const errors = require('../errors');
 
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 

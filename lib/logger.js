@@ -2,7 +2,7 @@
 /**
  * The library's loggers (contract §10 Decision): gearmanode's logger surface without winston.
  *
- *   const loggers = require('gearmanode/lib/gearmanode/logger');
+ *   const loggers = require('gearmanode/lib/logger');
  *   const log = loggers.get('Client');          // one object per name
  *   log.debug('sent %d bytes', n);              // util.format style; nothing is formatted when off
  *   log.isLevelEnabled('debug');                // true when debug lines are written
@@ -42,7 +42,7 @@ const registry = new Map();
 /** The Rust core, when it loads; the JS loggers work without it. */
 let core = null;
 try {
-  core = require('./native');
+  core = require('./internal/native');
 } catch (err) {
   core = null;
 }

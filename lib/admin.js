@@ -9,10 +9,10 @@
  *   admin.close();
  */
 const EventEmitter = require('events').EventEmitter;
-const native = require('./native');
+const native = require('./internal/native');
 const errors = require('./errors');
-const protocol = require('./protocol');
-const owners = require('./owner');
+const protocol = require('./gearmanode/protocol');
+const owners = require('./internal/owner');
 
 const EV_CONNECT = 1;
 const EV_DATA = 2;
