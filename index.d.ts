@@ -115,6 +115,19 @@ declare module 'gearmanode' {
       toStringEncoding?: BufferEncoding;
       /** @deprecated ignored, as in gearmanode 0.9.2 (default 'utf8'). */
       encoding?: 'utf8' | 'ascii';
+      /**
+       * Beyond 0.9.2: a deadline in ms (1 to 2147483647). A job that has not ended by then
+       * (foreground: complete, failed, exception, error, close; background: created) emits
+       * `timeout`, then `close`; its promise rejects with GEARMAN_TIMEOUT. Later packets about it are
+       * dropped quietly. The worker may still run it: gearmand cannot withdraw a job.
+       */
+      timeout?: number;
+      /**
+       * Beyond 0.9.2: cancels the job on abort: it emits `error` (when listened to) with an error named
+       * 'AbortError', code 'ABORT_ERR', `cause` the signal's reason, then `close`. A signal aborted
+       * before the call sends nothing. The worker may still run a job already sent.
+       */
+      signal?: AbortSignal;
     }
 
     /** Options of `Worker#addFunction`. */
@@ -190,7 +203,10 @@ declare module 'gearmanode' {
       close: [];
       /** Client: the job could not be run (no server, connection lost, client closed). Only emitted when listened to. */
       error: [err: Error];
-      /** Worker: the job ran past its `timeout` and was failed by the worker. */
+      /**
+       * Worker: the job ran past its `timeout` and was failed by the worker. Client: the job did not
+       * end within its `timeout` option (or `client.shutdown`'s); `close` follows.
+       */
       timeout: [];
       newListener: [event: string | symbol, listener: (...args: any[]) => void];
       removeListener: [event: string | symbol, listener: (...args: any[]) => void];
@@ -248,6 +264,13 @@ declare module 'gearmanode' {
       submitJobAsync(name: string, payload: Payload, options?: SubmitJobOptions): Promise<Data | ClientJob<Data, true>>;
       /** Closes every connection and every job; emits `close`, then removes all listeners. */
       close(): void;
+      /**
+       * Not enumerable (beyond gearmanode 0.9.2). Graceful shutdown: new jobs get `error`
+       * GEARMAN_CLOSED without being sent; jobs in flight may end; at `timeout` (ms) those still in
+       * flight emit `timeout`, then `close`. Then the client closes. Without `timeout` it waits for
+       * every job.
+       */
+      shutdown(options?: { timeout?: number }): Promise<{ timedOut: number }>;
       /** 'Client(jobServers=...)' */
       toString(): string;
 
@@ -861,6 +884,8 @@ declare module 'gearmanode/lib/errors' {
     readonly SERVER_ERROR: 'GEARMAN_SERVER_ERROR';
     readonly ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE';
     readonly MALFORMED_PACKET: 'GEARMAN_MALFORMED_PACKET';
+    readonly TIMEOUT: 'GEARMAN_TIMEOUT';
+    readonly ABORTED: 'ABORT_ERR';
   };
   /** gearmand's limit on a unique id, in bytes (64). */
   export const MAX_UNIQUE_BYTES: number;

@@ -32,6 +32,10 @@ const CODES = Object.freeze({
   ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE',
   /** A buffer given to `jobServer.send` is not a sequence of whole request packets. */
   MALFORMED_PACKET: 'GEARMAN_MALFORMED_PACKET',
+  /** The job did not end within its `timeout` (or by the end of `client.shutdown`). */
+  TIMEOUT: 'GEARMAN_TIMEOUT',
+  /** The job's AbortSignal was aborted (Node's code for an abort; the error's name is 'AbortError'). */
+  ABORTED: 'ABORT_ERR',
 });
 
 /** gearmand's limit on a unique id (GEARMAN_MAX_UNIQUE_SIZE): a longer one is refused with ERROR. */

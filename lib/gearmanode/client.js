@@ -15,8 +15,11 @@ const jobServerModule = require('./job-server');
 const Job = require('./job').Job;
 const owners = require('../internal/owner');
 const promises = require('../internal/promises');
+const clientJobs = require('../internal/client-jobs');
 
 const T = protocol.PACKET_TYPES;
+/** The packets after which the server says nothing more about a job. */
+const TERMINAL = new Set([T.WORK_COMPLETE, T.WORK_FAIL, T.WORK_EXCEPTION]);
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 /**
@@ -98,6 +101,8 @@ Client.prototype.submitJob = function (name, payload, options) {
   if (errors.hasNul(options.unique)) return errors.nulError('unique id', options.unique);
   const tooLong = errors.uniqueTooLong(options.unique);
   if (tooLong) return tooLong;
+  const badOption = clientJobs.checkOptions(options);
+  if (badOption) return badOption;
   job.processing = true;
   let packet;
   try {
@@ -105,11 +110,12 @@ Client.prototype.submitJob = function (name, payload, options) {
   } catch (err) {
     return err;
   }
-  if (this.closed === true) {
-    owners.deferJobError(job, errors.create(errors.CODES.CLOSED, 'client is closed'));
+  if (this.closed === true || shuttingDown.has(this)) {
+    owners.deferJobError(job, errors.create(errors.CODES.CLOSED,
+      this.closed === true ? 'client is closed' : 'client is shutting down'));
     return job;
   }
-  submitTo(this, job, packet);
+  if (clientJobs.begin(this, job, options)) submitTo(this, job, packet);
   return job;
 };
 
@@ -124,17 +130,16 @@ function emitSubmited(job) {
 function submitTo(client, job, packet) {
   const jobServer = client._getJobServer();
   if (!jobServer) {
-    owners.deferJobError(job, errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail'));
+    const err = errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail');
+    clientJobs.ended(job, 'error', err);
+    owners.deferJobError(job, err);
     return;
   }
   jobServerModule.sendSubmit(jobServer, packet, function (err) {
     if (err) {
       if (client.closed === true) {
         // Closed before the connection was up: the job was never sent.
-        if (job.listenerCount('error') > 0) {
-          job.emit('error', errors.create(errors.CODES.CLOSED, 'client closed before the job was sent'));
-        }
-        job.close();
+        clientJobs.fail(job, errors.create(errors.CODES.CLOSED, 'client closed before the job was sent'));
         return;
       }
       log.log('warn', 'failed to send job to %s, trying another server: %s', jobServer.getUid(), err.message);
@@ -143,6 +148,7 @@ function submitTo(client, job, packet) {
     }
     jobServer.jobsWaiting4Created.push(job);
     job.jobServerUid = jobServer.getUid();
+    clientJobs.sentTo(job, job.jobServerUid);
     process.nextTick(emitSubmited, job);
   });
 }
@@ -174,24 +180,29 @@ function convert(job, data) {
 Client.prototype._response = function (jobServer, type, parsed) {
   const key = jobServer.getUid() + '#' + parsed[1];
   if (!hasOwn(this.jobs, key)) {
-    this._unrecoverableError('unknown job, uid=' + key);
+    // A job that timed out or was aborted may still hear from the server: dropped quietly.
+    if (!clientJobs.dropLate(this, key, undefined, TERMINAL.has(type))) this._unrecoverableError('unknown job, uid=' + key);
     return;
   }
   const job = this.jobs[key];
   switch (type) {
     case T.JOB_CREATED:
+      if (clientJobs.dropLate(this, key, job, false)) return;
+      if (job.background === true) clientJobs.ended(job, 'created');
       job.emit('created');
       break;
     case T.WORK_COMPLETE:
       job.processing = false;
       delete this.jobs[key];
       job.response = convert(job, parsed[2]);
+      clientJobs.ended(job, 'complete');
       job.emit('complete');
       break;
     case T.WORK_FAIL:
       job.processing = false;
       delete this.jobs[key];
       job.response = undefined;
+      clientJobs.ended(job, 'failed');
       job.emit('failed');
       break;
     case T.WORK_DATA:
@@ -204,6 +215,7 @@ Client.prototype._response = function (jobServer, type, parsed) {
       const data = convert(job, parsed[2]);
       job.processing = false;
       delete this.jobs[key];
+      clientJobs.ended(job, 'exception');
       job.emit('exception', data);
       break;
     }
@@ -228,15 +240,50 @@ Client.prototype._response = function (jobServer, type, parsed) {
 owners.hide(Client.prototype, owners.SERVER_DOWN, function (jobServer, err) {
   if (this.closed === true) return;
   const uid = jobServer.getUid();
+  clientJobs.serverGone(this, uid);
   const jobs = this.jobs;
   for (const k of Object.keys(jobs)) {
     const job = jobs[k];
     if (job.jobServerUid !== uid || job.background === true) continue;
-    const e = errors.create(errors.CODES.CONNECTION_LOST,
-      `connection to ${uid} lost before the job ended`, { jobServerUid: uid, cause: err });
-    if (job.listenerCount('error') > 0) job.emit('error', e);
-    job.close();
+    clientJobs.fail(job, errors.create(errors.CODES.CONNECTION_LOST,
+      `connection to ${uid} lost before the job ended`, { jobServerUid: uid, cause: err }));
   }
+});
+
+/** Clients in `shutdown()`: they take no new job. */
+const shuttingDown = new WeakSet();
+
+/**
+ * Graceful shutdown (beyond gearmanode 0.9.2): new `submitJob` calls get `error` GEARMAN_CLOSED
+ * without sending; the jobs in flight may end; at `timeout` (ms) those still in flight emit
+ * `timeout`, then `close`. Then the client closes and the Promise resolves with the number of jobs
+ * that timed out. Without `timeout` it waits for every job.
+ * @param {object} [options] `timeout` (ms)
+ * @returns {Promise<{timedOut: number}>}
+ */
+owners.hide(Client.prototype, 'shutdown', function (options) {
+  const client = this;
+  const timeout = options && options.timeout;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 0 && timeout <= 0x7fffffff)) {
+    return Promise.reject(new Error(`value '${String(timeout)}' not in defined range, key=timeout (ms)`));
+  }
+  if (this.closed === true) return Promise.resolve({ timedOut: 0 });
+  shuttingDown.add(this);
+  let timedOut = 0;
+  let timer = null;
+  if (timeout !== undefined) {
+    timer = setTimeout(function () {
+      for (const job of clientJobs.inFlight(client)) {
+        timedOut++;
+        clientJobs.expire(job, 'timeout');
+      }
+    }, timeout);
+  }
+  return clientJobs.whenIdle(this).then(function () {
+    if (timer !== null) clearTimeout(timer);
+    client.close();
+    return { timedOut };
+  });
 });
 
 /**

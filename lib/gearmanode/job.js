@@ -10,6 +10,8 @@ const protocol = require('./protocol');
 const loggers = require('../logger');
 const errors = require('../errors');
 const promises = require('../internal/promises');
+const clientJobs = require('../internal/client-jobs');
+const diagnostics = require('../internal/diagnostics');
 const hide = require('../internal/owner').hide;
 
 const T = protocol.PACKET_TYPES;
@@ -25,6 +27,8 @@ const CLIENT_DEFAULTS = {
   priority: 'NORMAL',
   toStringEncoding: 'optional',
   encoding: 'utf8',
+  timeout: 'optional',
+  signal: 'optional',
 };
 const CLIENT_RANGES = {
   name: 'mandatory',
@@ -34,6 +38,8 @@ const CLIENT_RANGES = {
   priority: ['LOW', 'NORMAL', 'HIGH'],
   toStringEncoding: 'optional',
   encoding: ['utf8', 'ascii'],
+  timeout: 'optional',
+  signal: 'optional',
 };
 
 const PACKET_TYPE = {
@@ -106,6 +112,7 @@ Job.prototype.close = function () {
     ws.timer = null;
   }
   this.closed = true;
+  clientJobs.ended(this, 'close');
   this.emit('close');
   this.removeAllListeners();
 };
@@ -166,6 +173,23 @@ function isAbandoned(job) {
   }
   return false;
 }
+
+/** Worker side, JOB_ASSIGN: the start of the job on the tracing channel (when someone listens). */
+function traceStart(job) {
+  const ctx = diagnostics.workerJobStart(job);
+  if (ctx !== null) stateOf(job).ctx = ctx;
+}
+
+/** Worker side: the end of the job on the tracing channel (once). */
+function traceEnd(job, outcome) {
+  const s = workerState.get(job);
+  if (s === undefined || s.ctx === undefined || s.ctx === null) return;
+  const ctx = s.ctx;
+  s.ctx = null;
+  diagnostics.workerJobEnd(ctx, outcome);
+}
+
+const OUTCOME = { [T.WORK_COMPLETE]: 'complete', [T.WORK_FAIL]: 'failed', [T.WORK_EXCEPTION]: 'exception' };
 
 /** Whether a worker-side job still waits for its answer (neither closed nor abandoned). */
 function isOpen(job) {
@@ -241,6 +265,7 @@ Job.prototype._sendAndClose = function (type, body) {
     jobServer.send(protocol.encodePacket(type, body));
     worker._preSleep(jobServer);
   }
+  traceEnd(this, OUTCOME[type]);
   this.close();
   return undefined;
 };
@@ -252,6 +277,6 @@ hide(Job.prototype, 'promise', function () {
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {
-  value: { stateOf, isOpen },
+  value: { stateOf, isOpen, traceStart, traceEnd },
   enumerable: false,
 });

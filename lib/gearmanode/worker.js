@@ -12,6 +12,7 @@ const errors = require('../errors');
 const ServerManager = require('./server-manager').ServerManager;
 const jobModule = require('./job');
 const owners = require('../internal/owner');
+const diagnostics = require('../internal/diagnostics');
 
 const Job = jobModule.Job;
 const T = protocol.PACKET_TYPES;
@@ -278,6 +279,7 @@ function runJob(worker, jobServer, job) {
   const fnOptions = f[1] || {};
   if (fnOptions.toStringEncoding) job.payload = job.payload.toString(fnOptions.toStringEncoding);
   track(worker, jobServer, job, fnOptions);
+  if (diagnostics.workerJob.hasSubscribers) jobModule.internals.traceStart(job);
   let result;
   try {
     result = f[0](job);
@@ -339,6 +341,7 @@ function track(worker, jobServer, job, fnOptions) {
         worker._preSleep(server);
       }
       js.abandoned = true;
+      jobModule.internals.traceEnd(job, 'timeout');
       job.close();
     }, seconds * 1000);
   }
@@ -355,6 +358,7 @@ owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost
     st.running.delete(uid);
     for (const job of running) {
       jobModule.internals.stateOf(job).abandoned = true;
+      jobModule.internals.traceEnd(job, 'abandoned');
       job.close();
     }
   }
