@@ -638,7 +638,11 @@ declare module 'gearmanode' {
     interface Logger {
       /** The logger's name ('Client', 'Worker', 'JobServer', 'Job', 'LBStrategy', 'protocol'). */
       readonly name: string;
-      /** `transports.console.level`: one level shared by every logger (gearmanode's knob). */
+      /**
+       * `transports.console.level`: one level shared by every logger (gearmanode's knob). JavaScript
+       * written for 0.9.2 may set any other name (`'none'`): that turns logging off, and the level
+       * then reads back as that name.
+       */
       readonly transports: { readonly console: { level: LogLevel } };
       /** Writes `util.format(format, ...args)` at `level` when that level is enabled. */
       log(level: LogLevel, format?: any, ...args: any[]): this;
@@ -695,7 +699,7 @@ declare module 'gearmanode' {
     function setLogger(sink: LogSink | null | undefined): LogSink | null;
     /** Sets the level shared by every logger and the core; returns an Error for an unknown level. */
     function setLogLevel(level: LogLevel | 0 | 1 | 2 | 3 | 4 | 5): Error | undefined;
-    /** The current log level. */
+    /** The current log level (while logging is off, the name that turned it off). */
     function getLogLevel(): LogLevel;
   }
 

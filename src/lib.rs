@@ -1,6 +1,6 @@
 //! Rust core of `gearmanode`, the Node.js client and worker library for the Gearman job server.
 //!
-//! The crate is split into rooms (see `DESIGN.md`):
+//! The crate is split into rooms (see docs/ARCHITECTURE.md#rooms):
 //! - [`protocol`]: sans-IO Gearman codec (binary packets 1–42, the admin text protocol);
 //! - [`balancer`]: load-balancing arithmetic (Sequence, RoundRobin, recover time);
 //! - [`transport`]: tokio connections that read, decode, batch and write frames;

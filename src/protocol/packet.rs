@@ -1,7 +1,7 @@
 //! The packet table (code, name, direction, argument layout) and the [`Packet`] type.
 //!
-//! Codes, names and directions follow gearmanode's `DEFINITION` for 1–34 and
-//! `protocol-reference.md` (gearmand 1.1) for 24 and 35–42.
+//! Codes, names and directions follow gearmanode's `DEFINITION` for 1–34 and gearmand 1.1
+//! for 24 and 35–42 (docs/PROTOCOL.md#packets, #extended).
 
 use bytes::Bytes;
 

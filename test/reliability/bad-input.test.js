@@ -1,11 +1,11 @@
 'use strict';
 // Bad input from the caller: a table of wrong types and values for every public method and option
-// (test/support/bad-input-cases.js). Each gets what the contract says: a clear Error, returned where
-// gearmanode returned one, thrown only where it threw; and nothing malformed ever reaches the wire
-// (every client and worker of the table talks to a fake server that parses what it receives
-// strictly). The original 0.9.2 runs the same table in a child process (it throws from socket
-// callbacks on some of these inputs) for the comparison. Two more cases run against the real gearmand:
-// a unique id over its 64-byte limit, and a 600-byte function name.
+// (test/support/bad-input-cases.js). Each gets what ARCHITECTURE.md#rules asks: a clear Error,
+// returned where gearmanode returned one, thrown only where it threw; and nothing malformed ever
+// reaches the wire (every client and worker of the table talks to a fake server that parses what it
+// receives strictly). The original 0.9.2 runs the same table in a child process (it throws from
+// socket callbacks on some of these inputs) for the comparison. Two more cases run against the real
+// gearmand: a unique id over its 64-byte limit, and a 600-byte function name.
 
 const assert = require('assert');
 const fs = require('fs');
@@ -105,7 +105,8 @@ describe('reliability: bad input from the caller', function () {
         assert.notStrictEqual(ours.kind, 'value', `expected a refusal; ${shown}`);
         assert.match(ours.message, e.refused, shown);
       }
-      // The contract's rule, against what gearmanode 0.9.2 did with the same input.
+      // The rule (COMPATIBILITY.md#ground-rules), against what gearmanode 0.9.2 did with the same
+      // input.
       if (orig) {
         if (orig.kind !== 'threw' && !c.mayThrow) {
           assert.notStrictEqual(ours.kind, 'threw', `throws where gearmanode 0.9.2 did not; ${shown}`);
