@@ -62,7 +62,7 @@ const log = Client.logger;
 
 /** Closes every connection and every job; the client cannot be used afterwards. */
 Client.prototype.close = function () {
-  if (this.closed === true) return; // §11.1 #10: a second close is harmless
+  if (this.closed === true) return; // COMPATIBILITY.md#fixed-10: a second close is harmless
   this.closed = true;
   this.closeServers();
   const jobs = this.jobs;
@@ -124,7 +124,7 @@ function emitSubmited(job) {
 }
 
 /**
- * tryToSend of §6.1: picks a server and sends the packet; a failed send tries the next server.
+ * tryToSend of COMPATIBILITY.md#submitjob: picks a server and sends the packet; a failed send tries the next server.
  * (A function per call rather than a closure per job: thousands of jobs may be in flight.)
  */
 function submitTo(client, job, packet) {
@@ -236,7 +236,7 @@ Client.prototype._response = function (jobServer, type, parsed) {
 };
 
 // A connection went away: its created foreground jobs will get no answer on it, so each one
-// ends now with `error` (code GEARMAN_CONNECTION_LOST) and `close` (§11.1 #16).
+// ends now with `error` (code GEARMAN_CONNECTION_LOST) and `close` (COMPATIBILITY.md#fixed-16).
 owners.hide(Client.prototype, owners.SERVER_DOWN, function (jobServer, err) {
   if (this.closed === true) return;
   const uid = jobServer.getUid();

@@ -205,7 +205,7 @@ function serverOf(job) {
   return worker._getJobServerByUid(job.jobServerUid);
 }
 
-/** Data as the wire takes it: Buffers raw (§11.1 #7), null/undefined as '', others as text. */
+/** Data as the wire takes it: Buffers raw (COMPATIBILITY.md#fixed-7), null/undefined as '', others as text. */
 function asData(d) {
   if (d === undefined || d === null) return '';
   return Buffer.isBuffer(d) ? d : String(d);

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Load balancing strategies (contract §5): `Sequence` and `RoundRobin`, over their base class
+ * Load balancing strategies (docs/COMPATIBILITY.md#load-balancing): `Sequence` and `RoundRobin`, over their base class
  * LBStrategy (reachable as `Sequence.super_`).
  *
  * The objects keep gearmanode's plain, writable fields (`nodeCount`, `badNodes` of Dates keyed by

@@ -88,7 +88,7 @@ const log = Worker.logger;
  * How much later than the worker's own deadline gearmand's timeout is set. gearmand 1.1.20 does act
  * on CAN_DO_TIMEOUT: it takes the job back and queues it again without telling the client (the
  * worker's late WORK_FAIL then gets ERROR JOB_NOT_FOUND and the job runs again, forever). The
- * worker's own timeout (§7.1 Decision) must therefore reach gearmand first; the server's stays a
+ * worker's own timeout (COMPATIBILITY.md#decision-worker-timeout) must therefore reach gearmand first; the server's stays a
  * backstop for a worker that cannot answer at all (a blocked event loop).
  */
 const SERVER_TIMEOUT_MARGIN_MS = 1000;
@@ -179,7 +179,7 @@ Worker.prototype.setWorkerId = function (workerId) {
 
 /** Closes every connection; running jobs are not tracked further and no reconnect happens. */
 Worker.prototype.close = function () {
-  if (this.closed === true) return; // §11.1 #10: a second close is harmless
+  if (this.closed === true) return; // COMPATIBILITY.md#fixed-10: a second close is harmless
   this.closed = true;
   const st = state(this);
   for (const r of st.recovering.values()) clearTimeout(r.timer);
@@ -272,7 +272,7 @@ function grabIfFree(worker, jobServer) {
 function runJob(worker, jobServer, job) {
   const f = worker._getFunction(job.name);
   if (f === undefined) {
-    // §11.1 #8: the job is answered so that no client waits forever.
+    // COMPATIBILITY.md#fixed-8: the job is answered so that no client waits forever.
     job.reportError();
     return;
   }
@@ -333,7 +333,7 @@ function track(worker, jobServer, job, fnOptions) {
     js.timer = setTimeout(function () {
       js.timer = null;
       if (job.closed === true || js.abandoned) return;
-      // §7.1 Decision: the worker enforces the timeout; the client sees the job fail.
+      // COMPATIBILITY.md#decision-worker-timeout: the worker enforces the timeout; the client sees the job fail.
       job.emit('timeout');
       const server = worker.closed === true ? undefined : worker._getJobServerByUid(job.jobServerUid);
       if (server) {
@@ -348,7 +348,7 @@ function track(worker, jobServer, job, fnOptions) {
 }
 
 // A server was lost (FIN, socket error): close its running jobs, then reconnect after
-// `recoverTime` and register again, up to `recoverLimit` failed attempts in a row (§7.6).
+// `recoverTime` and register again, up to `recoverLimit` failed attempts in a row (COMPATIBILITY.md#reconnect, #decision-reconnect).
 owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost) {
   const st = state(this);
   const uid = jobServer.getUid();

@@ -160,7 +160,7 @@ function takeSocketOptions(owner, options, ownKeys) {
 /**
  * Emits `error` on a job one tick later, and only if it has an `error` listener then: existing
  * code listens on the client only, and a throw from a callback after the fact would take the
- * process down (contract §0, §11.1 #3).
+ * process down (COMPATIBILITY.md#ground-rules, #fixed-3).
  */
 function deferJobError(job, err) {
   process.nextTick(function () {

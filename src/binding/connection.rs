@@ -5,7 +5,7 @@
 //! Lifetime: the threadsafe function keeps the event loop alive like a ref'd socket until the
 //! connection closes or is destroyed; `unref()` releases that hold. The object keeps its copy in a
 //! slot that the connection task empties when it ends, so a finished connection never pins the
-//! process (see napi-notes.md §4).
+//! process (docs/ARCHITECTURE.md#lifetime).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};

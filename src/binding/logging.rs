@@ -1,5 +1,5 @@
 //! Routes the core's `tracing` events to the JS logger (`lib/logger.js`), so Rust log lines
-//! follow the one JS level and end up in the same sink as the JS ones (contract §10).
+//! follow the one JS level and end up in the same sink as the JS ones (docs/COMPATIBILITY.md#logging).
 //!
 //! A `Registry` with one [`JsLayer`] is installed as the global default the first time JS sets the
 //! level or the sink. Whether an event is enabled is one atomic load ([`MAX_LEVEL`]); callsites get
