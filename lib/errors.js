@@ -28,7 +28,7 @@ const CODES = Object.freeze({
   JOB_CLOSED: 'GEARMAN_JOB_CLOSED',
   /** The server answered with an ERROR packet. */
   SERVER_ERROR: 'GEARMAN_SERVER_ERROR',
-  /** An argument is longer than the server accepts (a unique id over 64 bytes). */
+  /** An argument is longer than the server accepts (a unique id over 63 bytes). */
   ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE',
   /** A buffer given to `jobServer.send` is not a sequence of whole request packets. */
   MALFORMED_PACKET: 'GEARMAN_MALFORMED_PACKET',
@@ -38,8 +38,12 @@ const CODES = Object.freeze({
   ABORTED: 'ABORT_ERR',
 });
 
-/** gearmand's limit on a unique id (GEARMAN_MAX_UNIQUE_SIZE): a longer one is refused with ERROR. */
-const MAX_UNIQUE_BYTES = 64;
+/**
+ * The longest unique id gearmand handles: GEARMAN_MAX_UNIQUE_SIZE (64) counts a terminating NUL.
+ * 65 bytes or more are refused with ERROR; exactly 64 are accepted, cut to 63 and handed to a
+ * worker with a stray NUL before the payload (docs/PROTOCOL.md#limits).
+ */
+const MAX_UNIQUE_BYTES = 63;
 
 /** An Error with a stable `code` (and optional extra fields). */
 class GearmanError extends Error {

@@ -8,6 +8,7 @@
 // gearmand: a unique id over its 64-byte limit, and a 600-byte function name.
 
 const assert = require('assert');
+require('should');
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
@@ -149,6 +150,22 @@ describe('reliability: bad input from the caller', function () {
         const next = rec.job(client.submitJob(fn, 'second'), 'second');
         await rec.wait('second:complete:done second', 3000).catch((err) => assert.fail(err.message));
         assert.ok(next);
+      } finally {
+        client.close();
+        worker.close();
+      }
+    });
+
+    it('a 63-byte unique id (gearmand\'s longest) reaches a withUnique worker intact, with an intact payload', async function () {
+      const fn = 'bad-input-' + crypto.randomUUID();
+      const unique = crypto.randomUUID().padEnd(63, 'u');
+      const client = g.client({ host: '127.0.0.1', port: defaultServer.port });
+      const worker = g.worker({ host: '127.0.0.1', port: defaultServer.port, withUnique: true });
+      worker.addFunction(fn, (job) => job.workComplete(`${job.unique}|${job.payload.toString('hex')}`));
+      try {
+        const out = await client.submitJobAsync(fn, Buffer.from([1, 2, 3]), { unique, toStringEncoding: 'utf8' });
+        out.should.equal(`${unique}|010203`);
+        client.submitJob(fn, 'x', { unique: unique + 'v' }).should.be.an.Error().and.have.property('code', 'GEARMAN_ARGUMENT_TOO_LARGE');
       } finally {
         client.close();
         worker.close();

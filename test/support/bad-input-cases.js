@@ -72,6 +72,11 @@ const cases = [
     run: (c) => c.client().submitJob('f', 'p', { unique: 'u'.repeat(65) }),
     expect: { error: /unique/ }, // gearmand refuses it (ERROR ARGUMENT_TOO_LARGE) and the job would never end
   },
+  {
+    id: 'submitJob(f, p, {unique: 64 bytes})',
+    run: (c) => c.client().submitJob('f', 'p', { unique: 'u'.repeat(64) }),
+    expect: { error: /unique/ }, // gearmand cuts it to 63 bytes and hands the worker a stray NUL (docs/PROTOCOL.md#limits)
+  },
   { id: "submitJob(f, p, {priority: 'URGENT'})", run: (c) => c.client().submitJob('f', 'p', { priority: 'URGENT' }), expect: { error: /^value 'URGENT' not in defined range, key=priority$/ } },
   { id: 'submitJob(f, p, {priority: Symbol()})', run: (c) => c.client().submitJob('f', 'p', { priority: Symbol('s') }), expect: { refused: /Symbol/ } },
   { id: "submitJob(f, p, {background: 'yes'})", run: (c) => c.client().submitJob('f', 'p', { background: 'yes' }), expect: { error: /^value 'yes' not in defined range, key=background$/ } },
