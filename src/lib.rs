@@ -10,5 +10,7 @@
 pub mod balancer;
 pub mod binding;
 pub mod codes;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod protocol;
 pub mod transport;
