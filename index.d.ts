@@ -670,6 +670,7 @@ declare module 'gearmanode' {
 
     type GearmanError = errorsModule.GearmanError;
     type GearmanErrorCode = errorsModule.GearmanErrorCode;
+    type ErrorCode = errorsModule.ErrorCode;
     type Admin = adminModule.Admin;
     type AdminOptions = adminModule.AdminOptions;
     type AdminStatusRow = adminModule.AdminStatusRow;
@@ -835,10 +836,8 @@ declare module 'gearmanode/lib/gearmanode/protocol' {
   export const PACKETS: { readonly [name in AnyPacketName]: PacketInfo };
   /** The whole packet table, by code. */
   export const PACKETS_BY_CODE: ReadonlyArray<PacketInfo | undefined>;
-  /** Internal: the fields of packet `at` of a frame table. */
+  /** Internal: the fields of the frame at index `at` of a frame table (laid out as the core's `FrameSlot` says). */
   export function framedFields(buf: Buffer, frames: Uint32Array, at: number, format: string): ParsedPacket;
-  /** Internal: turns a core error ('CODE: message') into an Error with `code`. */
-  export function codedError(err: Error): Error;
 }
 
 declare module 'gearmanode/lib/gearmanode/common' {
@@ -873,7 +872,10 @@ declare module 'gearmanode/lib/gearmanode/version' {
 declare module 'gearmanode/lib/errors' {
   import { Job, Data } from 'gearmanode';
 
-  /** The library's error codes (socket errors keep Node's codes such as ECONNREFUSED). */
+  /**
+   * The library's error codes: those of its JavaScript side, then those of its Rust core (the core's
+   * `errorCodes()` describes each). Socket and TLS errors keep Node's codes: `SocketErrorCode`.
+   */
   export const CODES: {
     readonly ALL_SERVERS_FAILED: 'GEARMAN_ALL_SERVERS_FAILED';
     readonly CONNECTION_LOST: 'GEARMAN_CONNECTION_LOST';
@@ -890,10 +892,45 @@ declare module 'gearmanode/lib/errors' {
     readonly MALFORMED_PACKET: 'GEARMAN_MALFORMED_PACKET';
     readonly TIMEOUT: 'GEARMAN_TIMEOUT';
     readonly ABORTED: 'ABORT_ERR';
+    readonly BUFFER_TOO_SMALL: 'GEARMAN_BUFFER_TOO_SMALL';
+    readonly BAD_MAGIC: 'GEARMAN_BAD_MAGIC';
+    readonly PACKET_TOO_LARGE: 'GEARMAN_PACKET_TOO_LARGE';
+    readonly UNKNOWN_TYPE: 'GEARMAN_UNKNOWN_TYPE';
+    readonly SHORT_BUFFER: 'GEARMAN_SHORT_BUFFER';
+    readonly UNKNOWN_FORMAT: 'GEARMAN_UNKNOWN_FORMAT';
+    readonly ADMIN_BAD_ARGUMENT: 'GEARMAN_ADMIN_BAD_ARGUMENT';
+    readonly ADMIN_LINE_TOO_LONG: 'GEARMAN_ADMIN_LINE_TOO_LONG';
+    readonly ADMIN_REPLY_TOO_LARGE: 'GEARMAN_ADMIN_REPLY_TOO_LARGE';
+    readonly ADMIN_UNEXPECTED_REPLY: 'GEARMAN_ADMIN_UNEXPECTED_REPLY';
+    readonly ADMIN_BAD_REPLY: 'GEARMAN_ADMIN_BAD_REPLY';
+    readonly ADMIN_SERVER_ERROR: 'GEARMAN_ADMIN_SERVER_ERROR';
+    readonly INTERNAL: 'GEARMAN_INTERNAL';
+    readonly INVALID_ARGUMENT: 'GEARMAN_INVALID_ARGUMENT';
+    readonly LOGS_NOT_ROUTED: 'GEARMAN_LOGS_NOT_ROUTED';
+    readonly TEST_HOOKS_OFF: 'GEARMAN_TEST_HOOKS_OFF';
   };
   /** gearmand's limit on a unique id, in bytes (64). */
   export const MAX_UNIQUE_BYTES: number;
   export type GearmanErrorCode = (typeof CODES)[keyof typeof CODES];
+  /** Node's codes of socket, name resolution and TLS failures, as the core reports them (`socketError`, job `cause`, ...). */
+  export type SocketErrorCode =
+    | 'EPERM' | 'EINTR' | 'EIO' | 'EBADF' | 'EAGAIN' | 'ENOMEM' | 'EACCES' | 'EINVAL' | 'ENFILE'
+    | 'EMFILE' | 'EPIPE' | 'EPROTO' | 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'ENETDOWN' | 'ENETUNREACH'
+    | 'ECONNABORTED' | 'ECONNRESET' | 'ENOBUFS' | 'ENOTCONN' | 'ETIMEDOUT' | 'ECONNREFUSED'
+    | 'EHOSTDOWN' | 'EHOSTUNREACH' | 'EAI_AGAIN' | 'ENOTFOUND'
+    | 'ERR_TLS_BAD_CONFIG' | 'DEPTH_ZERO_SELF_SIGNED_CERT' | 'SELF_SIGNED_CERT_IN_CHAIN'
+    | 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' | 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
+    | 'ERR_TLS_CERT_ALTNAME_INVALID' | 'CERT_HAS_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_REVOKED'
+    | 'CERT_SIGNATURE_FAILURE' | 'INVALID_PURPOSE' | 'ERR_TLS_CERT_INVALID'
+    | 'ERR_SSL_WRONG_VERSION_NUMBER' | 'ERR_TLS_HANDSHAKE' | 'ERR_TLS_PROTOCOL'
+    | 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' | 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'
+    | 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN' | 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED'
+    | 'ERR_SSL_SSLV3_ALERT_UNEXPECTED_MESSAGE' | 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'
+    | 'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED' | 'ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR'
+    | 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' | 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'
+    | 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' | 'ERR_TLS_ALERT_RECEIVED';
+  /** Every code an error from this library can carry (test/types.test.js holds it to the core's list). */
+  export type ErrorCode = GearmanErrorCode | SocketErrorCode;
 
   /** An Error with a stable `code` (one of CODES, or a GEARMAN_ADMIN_* code of the admin protocol). */
   export class GearmanError extends Error {
@@ -915,6 +952,8 @@ declare module 'gearmanode/lib/errors' {
   }
   /** `new GearmanError(code, message, fields)` */
   export function create(code: string, message: string, fields?: object): GearmanError;
+  /** A GearmanError for an error the core threw or reported with a GEARMAN_ code; any other value as it is. */
+  export function fromCore<T>(err: T): T | GearmanError;
   /** Whether a name, unique id or handle contains NUL. */
   export function hasNul(value: unknown): boolean;
   /** The GEARMAN_NUL_IN_ARGUMENT error for a `what` ('function name', ...) whose value contains NUL. */

@@ -21,7 +21,10 @@ function collector() {
   return { lines, sink };
 }
 
-/** Waits until the core's queued log lines have reached JS: an `error` line emitted last arrives last. */
+/**
+ * Waits until the core's queued log lines have reached JS: an `error` line emitted last arrives last.
+ * `emitTestLog` is a test hook: test/support/hooks.js sets GEARMANODE_TEST_HOOKS=1 before the addon loads.
+ */
 async function flushCore(lines) {
   native.emitTestLog(0, 'barrier');
   for (let i = 0; i < 200; i++) {
@@ -420,7 +423,7 @@ describe('logger', function () {
     it('goes to the default sink (stderr) too', function () {
       const r = diff.child(`require('./${MODULE}');
         require('./lib/internal/native').emitTestLog(4, 'from a core thread');
-        setTimeout(() => {}, 200);`, { env: { GEARMANODE_LOG: 'debug' } });
+        setTimeout(() => {}, 200);`, { env: { GEARMANODE_LOG: 'debug', GEARMANODE_TEST_HOOKS: '1' } });
       assert.strictEqual(r.status, 0, r.stderr);
       r.stderr.should.equal('debug: [gearmanode::test] from a core thread\n');
     });
@@ -429,7 +432,7 @@ describe('logger', function () {
       const started = Date.now();
       const r = diff.child(`require('./${MODULE}');
         const native = require('./lib/internal/native');
-        for (let i = 0; i < 100; i++) native.emitTestLog(1, 'line ' + i);`, { env: { GEARMANODE_LOG: 'silly' } });
+        for (let i = 0; i < 100; i++) native.emitTestLog(1, 'line ' + i);`, { env: { GEARMANODE_LOG: 'silly', GEARMANODE_TEST_HOOKS: '1' } });
       assert.strictEqual(r.status, 0, r.stderr); // spawnSync gives status null after its timeout
       (Date.now() - started).should.be.below(10000);
     });
