@@ -64,11 +64,14 @@ class NativeSocket extends net.Socket {
     const nativeOptions = {
       connectTimeout: opts.connectTimeout,
       maxPacketSize: opts.maxPacketSize,
+      // false turns dead-peer detection off (0 for the core); undefined: the core's default.
+      keepAlive: opts.keepAlive === false ? 0 : opts.keepAlive,
       panicForTest: opts.panicForTest,
       tls: opts.tls === true ? {} : opts.tls || undefined,
     };
     delete opts.connectTimeout;
     delete opts.maxPacketSize;
+    delete opts.keepAlive;
     delete opts.panicForTest;
     delete opts.tls;
     super(opts);

@@ -54,7 +54,7 @@ function maxPacketSize(owner) {
 }
 
 /** Options beyond gearmanode's, read by each job server's socket. */
-const SOCKET_OPTIONS = ['connectTimeout', 'maxPacketSize', 'tls'];
+const SOCKET_OPTIONS = ['connectTimeout', 'maxPacketSize', 'tls', 'keepAlive'];
 
 /** PEM text of a string or a Buffer/Uint8Array; null for anything else. */
 function pemText(v) {
@@ -110,15 +110,19 @@ function normaliseTls(tls) {
 /** Largest `maxPacketSize`: packet offsets are 32-bit in the core. */
 const MAX_PACKET_LIMIT = 0xffffffff - 12;
 
-/** An Error for a `connectTimeout` or `maxPacketSize` that is not a positive whole number, or null. */
+/**
+ * An Error for a `connectTimeout`, `maxPacketSize` or `keepAlive` out of its range (whole numbers;
+ * `keepAlive` may also be false: the kernel counts its times in whole seconds), or null.
+ */
 function checkLimits(found) {
-  const ranges = { connectTimeout: 0x7fffffff, maxPacketSize: MAX_PACKET_LIMIT };
+  const ranges = { connectTimeout: [1, 0x7fffffff], maxPacketSize: [12, MAX_PACKET_LIMIT], keepAlive: [1000, 0x7fffffff] };
   for (const k of Object.keys(ranges)) {
     if (!Object.prototype.hasOwnProperty.call(found, k) || found[k] === undefined) continue;
     const v = found[k];
-    const min = k === 'maxPacketSize' ? 12 : 1;
-    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= ranges[k])) {
-      return new Error(`value '${String(v)}' not in defined range, key=${k} (a whole number from ${min} to ${ranges[k]})`);
+    if (k === 'keepAlive' && v === false) continue;
+    const [min, max] = ranges[k];
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) {
+      return new Error(`value '${String(v)}' not in defined range, key=${k} (a whole number from ${min} to ${max}${k === 'keepAlive' ? ', or false' : ''})`);
     }
   }
   return null;

@@ -22,6 +22,7 @@ use super::values::JsOut;
 use crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE;
 use crate::protocol::packet::Magic;
 use crate::transport::error::classify;
+use crate::transport::liveness;
 use crate::transport::{
     ConnectOptions, Connection, Event, EventSink, Framing, TlsOptions, TransportError,
 };
@@ -122,6 +123,9 @@ pub struct NativeConnectOptions {
     pub panic_for_test: Option<bool>,
     /// TLS over the connection (the JS side has normalised the user's `tls` option).
     pub tls: Option<NativeTlsOptions>,
+    /// Dead-peer detection: the idle time in ms before keepalive probes (the `keepAlive` option;
+    /// see `transport::liveness`); 0 turns it off; absent: `DEFAULT_KEEPALIVE` (15000).
+    pub keep_alive: Option<u32>,
 }
 
 /// The `tls` option: PEM texts and flags. A bad PEM is reported as an `ERR_TLS_BAD_CONFIG` error
@@ -220,6 +224,11 @@ impl NativeConnection {
                 }
             },
             tls: options.tls.map(TlsOptions::from),
+            keepalive: match options.keep_alive {
+                None => Some(liveness::DEFAULT_IDLE),
+                Some(0) => None,
+                Some(ms) => Some(Duration::from_millis(u64::from(ms))),
+            },
         };
         let tsfn: EventTsfn = callback
             .build_threadsafe_function::<Event>()
@@ -316,16 +325,13 @@ impl NativeConnection {
         }
     }
 
-    /// TCP keepalive on or off; `delayMs` is the idle time before probing (0: 60 s).
+    /// TCP keepalive on or off (`net.Socket#setKeepAlive`): `delayMs` is the idle time before
+    /// probing; 0 keeps the connection's `keepAlive` setting (or the kernel's timings without one).
     #[napi(catch_unwind)]
     pub fn set_keep_alive(&self, enable: bool, delay_ms: u32) -> Result<()> {
-        let idle = Duration::from_millis(if delay_ms == 0 {
-            60_000
-        } else {
-            u64::from(delay_ms)
-        });
+        let idle = (delay_ms > 0).then(|| Duration::from_millis(u64::from(delay_ms)));
         if let Some(c) = &self.conn {
-            c.set_keepalive(enable, idle.max(Duration::from_secs(1)))
+            c.set_keepalive(enable, idle)
                 .map_err(|e| socket_option_error(&e))?;
         }
         Ok(())

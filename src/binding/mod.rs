@@ -68,3 +68,8 @@ fn init_runtime() {
 /// The largest packet accepted from a server when no `maxPacketSize` is given (header included).
 #[napi]
 pub const DEFAULT_MAX_PACKET_SIZE: u32 = crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE as u32;
+
+/// The `keepAlive` idle time (ms) when a client or worker sets none: a dead server is found within
+/// about four times that (see `transport::liveness`).
+#[napi]
+pub const DEFAULT_KEEPALIVE: u32 = crate::transport::liveness::DEFAULT_IDLE.as_millis() as u32;

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::codec::{Batch, BatchCodec, Framing, READ_CHUNK};
 use super::error::{Syscall, TransportError};
+use super::liveness;
 use super::outbox::{self, Outbox, Writer};
 use super::tls::{self, TlsOptions};
 use super::tls_stream::{self, EofIsEnd, Stream};
@@ -43,6 +44,8 @@ pub struct ConnectOptions {
     pub framing: Framing,
     /// TLS over the TCP connection, when set.
     pub tls: Option<TlsOptions>,
+    /// Dead-peer detection: the idle time of [`liveness`](super::liveness), or `None` for none.
+    pub keepalive: Option<Duration>,
 }
 
 /// Something that happened on a connection, in the order it happened.
@@ -105,6 +108,7 @@ pub(super) struct Shared {
     paused: watch::Sender<bool>,
     undelivered: AtomicUsize,
     drained: Notify,
+    keepalive: Option<Duration>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -144,6 +148,7 @@ impl Connection {
             paused,
             undelivered: AtomicUsize::new(0),
             drained: Notify::new(),
+            keepalive: options.keepalive,
         });
         (
             Connection {
@@ -189,9 +194,19 @@ impl Connection {
         self.shared.paused.send_replace(paused);
     }
 
-    /// Turns TCP keepalive on (probing after `idle` without traffic) or off.
-    pub fn set_keepalive(&self, enable: bool, idle: Duration) -> io::Result<()> {
-        self.shared.out().set_keepalive(enable, idle)
+    /// Turns TCP keepalive off, or on: with `idle`, dead-peer detection with that idle time (see
+    /// [`liveness`](super::liveness)); without, the connection's own setting (`keepalive` of its
+    /// options), or the kernel's timings when it has none.
+    pub fn set_keepalive(&self, enable: bool, idle: Option<Duration>) -> io::Result<()> {
+        let out = self.shared.out();
+        let Some(sock) = out.sock() else {
+            return Ok(());
+        };
+        match (enable, idle.or(self.shared.keepalive)) {
+            (false, _) => liveness::disable(sock),
+            (true, Some(idle)) => liveness::apply(sock, idle),
+            (true, None) => liveness::kernel_defaults(sock),
+        }
     }
 
     /// Turns Nagle's algorithm off (`true`, the default here) or on.
@@ -313,6 +328,11 @@ async fn connect(opts: &ConnectOptions) -> Result<Stream, TransportError> {
         // Before the handshake, so that its flights are not held back by Nagle either.
         if let Err(e) = stream.set_nodelay(true) {
             tracing::warn!(target: "gearmanode::transport", "cannot set TCP_NODELAY: {e}");
+        }
+        if let Some(idle) = opts.keepalive {
+            if let Err(e) = liveness::apply(SockRef::from(&stream), idle) {
+                tracing::warn!(target: "gearmanode::transport", "cannot set up keepalive: {e}");
+            }
         }
         match tls {
             None => Ok(Stream::Tcp(stream)),

@@ -33,6 +33,7 @@ fn options(port: u16, framing: Framing) -> ConnectOptions {
         connect_timeout: Duration::from_secs(10),
         framing,
         tls: None,
+        keepalive: None,
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod connection;
 pub mod error;
+pub mod liveness;
 mod outbox;
 pub mod tls;
 mod tls_stream;

@@ -11,10 +11,9 @@
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use socket2::{SockRef, TcpKeepalive};
+use socket2::SockRef;
 use tokio::net::tcp::OwnedWriteHalf;
 
 use super::connection::Shared;
@@ -93,18 +92,9 @@ impl Outbox {
         self.queued = 0;
     }
 
-    /// Turns TCP keepalive on (probing after `idle` without traffic) or off.
-    pub(super) fn set_keepalive(&self, enable: bool, idle: Duration) -> io::Result<()> {
-        let Some(w) = &self.writer else { return Ok(()) };
-        let sock = w.sock();
-        if !enable {
-            return sock.set_keepalive(false);
-        }
-        let params = TcpKeepalive::new()
-            .with_time(idle)
-            .with_interval(Duration::from_secs(10))
-            .with_retries(6);
-        sock.set_tcp_keepalive(&params)
+    /// The socket, for its options (None before the connection is up and after it is gone).
+    pub(super) fn sock(&self) -> Option<SockRef<'_>> {
+        self.writer.as_ref().map(Writer::sock)
     }
 
     /// Turns Nagle's algorithm off (`true`) or on.
