@@ -76,8 +76,14 @@ mod tests {
         let sock = SockRef::from(&client);
         assert!(sock.keepalive().expect("SO_KEEPALIVE"));
         // Whole seconds: 2.5 s is 2 s to the kernel.
-        assert_eq!(sock.tcp_keepalive_time().expect("idle"), Duration::from_secs(2));
-        assert_eq!(sock.tcp_keepalive_interval().expect("interval"), Duration::from_secs(2));
+        assert_eq!(
+            sock.tcp_keepalive_time().expect("idle"),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            sock.tcp_keepalive_interval().expect("interval"),
+            Duration::from_secs(2)
+        );
         assert_eq!(sock.tcp_keepalive_retries().expect("count"), PROBES);
         #[cfg(target_os = "linux")]
         assert_eq!(
@@ -91,7 +97,10 @@ mod tests {
         let (client, _server) = pair();
         apply(SockRef::from(&client), Duration::from_millis(10)).expect("apply");
         let sock = SockRef::from(&client);
-        assert_eq!(sock.tcp_keepalive_time().expect("idle"), Duration::from_secs(1));
+        assert_eq!(
+            sock.tcp_keepalive_time().expect("idle"),
+            Duration::from_secs(1)
+        );
         #[cfg(target_os = "linux")]
         assert_eq!(
             sock.tcp_user_timeout().expect("user timeout"),
