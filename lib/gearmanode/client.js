@@ -12,11 +12,14 @@ const errors = require('../errors');
 const lb = require('./load-balancing');
 const ServerManager = require('./server-manager').ServerManager;
 const jobServerModule = require('./job-server');
-const Job = require('./job').Job;
+const jobModule = require('./job');
 const owners = require('../internal/owner');
 const promises = require('../internal/promises');
+const uniqueStatus = require('../internal/unique-status');
 
+const Job = jobModule.Job;
 const T = protocol.PACKET_TYPES;
+const STATUS_RES_UNIQUE = protocol.PACKETS.STATUS_RES_UNIQUE.code;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 /**
@@ -62,6 +65,7 @@ Client.prototype.close = function () {
   if (this.closed === true) return; // §11.1 #10: a second close is harmless
   this.closed = true;
   this.closeServers();
+  uniqueStatus.closeAll(this);
   const jobs = this.jobs;
   for (const k of Object.keys(jobs)) {
     jobs[k].close();
@@ -172,6 +176,11 @@ function convert(job, data) {
 
 /** Turns a server answer about a job into the job's event. */
 Client.prototype._response = function (jobServer, type, parsed) {
+  if (type === STATUS_RES_UNIQUE) {
+    // About a unique id, not a handle: it answers a getStatusUnique.
+    uniqueStatus.answer(this, jobServer, parsed);
+    return;
+  }
   const key = jobServer.getUid() + '#' + parsed[1];
   if (!hasOwn(this.jobs, key)) {
     this._unrecoverableError('unknown job, uid=' + key);
@@ -227,6 +236,7 @@ Client.prototype._response = function (jobServer, type, parsed) {
 // ends now with `error` (code GEARMAN_CONNECTION_LOST) and `close` (§11.1 #16).
 owners.hide(Client.prototype, '_jobServerDisconnected', function (jobServer, err) {
   if (this.closed === true) return;
+  uniqueStatus.serverLost(this, jobServer, err);
   const uid = jobServer.getUid();
   const jobs = this.jobs;
   for (const k of Object.keys(jobs)) {
@@ -246,6 +256,18 @@ owners.hide(Client.prototype, '_jobServerDisconnected', function (jobServer, err
  */
 owners.hide(Client.prototype, 'submitJobAsync', function (name, payload, options) {
   return promises.submitJobAsync(this, name, payload, options);
+});
+
+/**
+ * Asks for the status of a job by its unique id (beyond gearmanode 0.9.2; GET_STATUS_UNIQUE):
+ * a Promise of `{unique, known, running, numerator, denominator, waiting, jobServerUid}`, where
+ * `waiting` counts the clients waiting for the job. Under `Hash` it asks the server the id belongs
+ * to; otherwise every server, answering with the one that knows the job (or `known: false`).
+ * @param {string} unique
+ * @returns {Promise<object>}
+ */
+owners.hide(Client.prototype, 'getStatusUnique', function (unique) {
+  return uniqueStatus.getStatusUnique(this, unique);
 });
 
 module.exports = { Client };
