@@ -80,7 +80,8 @@ Client.prototype.close = function () {
  * @param {string} name function name
  * @param {string|Buffer} payload
  * @param {object} [options] `background`, `priority` ('LOW'|'NORMAL'|'HIGH'), `unique`,
- *   `toStringEncoding`, `encoding` (deprecated)
+ *   `toStringEncoding`, `encoding` (deprecated); beyond gearmanode: `runAt` (a Date or Unix
+ *   seconds, with `background: true`: SUBMIT_JOB_EPOCH), `reducer` (SUBMIT_REDUCE_JOB)
  * @returns {Job|Error}
  */
 Client.prototype.submitJob = function (name, payload, options) {
@@ -105,7 +106,8 @@ Client.prototype.submitJob = function (name, payload, options) {
   job.processing = true;
   let packet;
   try {
-    packet = protocol.encodePacket(job.getPacketType(), [name, options.unique || '', payload]);
+    packet = protocol.encodePacket(job.getPacketType(),
+      jobModule.internals.submitArgs(job, name, options.unique || '', payload));
   } catch (err) {
     return err;
   }
