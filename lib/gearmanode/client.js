@@ -24,7 +24,8 @@ const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 /**
  * @param {object} [options] `host`, `port`, `servers`, `loadBalancing` ('Sequence'|'RoundRobin'),
- *   `recoverTime` (ms); beyond gearmanode: `connectTimeout` (ms), `maxPacketSize` (bytes), `tls`
+ *   `recoverTime` (ms); beyond gearmanode: `loadBalancing: 'Hash'` (a job's unique id picks its
+ *   server, see load-balancing.js), `connectTimeout` (ms), `maxPacketSize` (bytes), `tls`
  *   (`true` or `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
  * @returns {Client|Error}
  */
@@ -48,6 +49,7 @@ function Client(options) {
   const n = this.jobServers.length;
   if (loadBalancing === 'RoundRobin') this.loadBalancer = new lb.RoundRobin(n);
   else if (loadBalancing === 'Sequence') this.loadBalancer = new lb.Sequence(n);
+  else if (loadBalancing === 'Hash') this.loadBalancer = new lb.Hash(n, this.jobServers.map((js) => js.getUid()));
   else return new Error('unknow load balancing strategy: ' + loadBalancing);
 
   if (!common.isNumber(recoverTime)) return new Error('option recoverTime is not number');
@@ -128,7 +130,7 @@ function emitSubmited(job) {
  * (A function per call rather than a closure per job: thousands of jobs may be in flight.)
  */
 function submitTo(client, job, packet) {
-  const jobServer = client._getJobServer();
+  const jobServer = client._getJobServer(job);
   if (!jobServer) {
     owners.deferJobError(job, errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail'));
     return;
@@ -157,9 +159,14 @@ Client.prototype.toString = function () {
   return 'Client(jobServers=' + util.inspect(this.jobServers) + ')';
 };
 
-/** @returns {JobServer|null} the next server the load balancer picks */
-Client.prototype._getJobServer = function () {
-  const idx = this.loadBalancer.nextIndex();
+/**
+ * @param {Job} [job] the job to place: a strategy with `indexFor` (Hash) places it by its unique id
+ * @returns {JobServer|null} the next server the load balancer picks
+ */
+Client.prototype._getJobServer = function (job) {
+  const balancer = this.loadBalancer;
+  const idx = job !== undefined && typeof balancer.indexFor === 'function'
+    ? balancer.indexFor(job.unique) : balancer.nextIndex();
   if (idx === null) {
     this._unrecoverableError('failed to obtain job server from load balancer (all servers invalid?)');
     return null;
