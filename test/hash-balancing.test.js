@@ -11,6 +11,7 @@ const lbModule = require('../lib/gearmanode/load-balancing');
 const loggers = require('../lib/logger');
 const gearmand = require('./support/gearmand');
 const { once, until } = require('./support/trace');
+const { closeAfterEach } = require('./support/close-after-each');
 
 const fname = () => `hash-${crypto.randomUUID()}`;
 const uidOf = (s) => `${s.host}:${s.port}`;
@@ -36,11 +37,7 @@ async function queued(servers, fn) {
 describe('Hash load balancing', function () {
   this.timeout(60000);
   let s; // three gearmand instances
-  const opened = [];
-  const keep = (x) => {
-    opened.push(x);
-    return x;
-  };
+  const keep = closeAfterEach();
   const client = (servers = s, options = {}) => keep(gearmanode.client({
     servers: servers.map((x) => ({ host: x.host, port: x.port })), loadBalancing: 'Hash', ...options,
   }));
@@ -57,7 +54,6 @@ describe('Hash load balancing', function () {
   });
 
   afterEach(async function () {
-    while (opened.length) opened.pop().close();
     for (const x of s) if (!x.isRunning()) await x.restart();
   });
 

@@ -11,23 +11,16 @@ const { Job } = require('../lib/gearmanode/job');
 const protocol = require('../lib/gearmanode/protocol');
 const { defaultServer } = require('./support/hooks');
 const { once } = require('./support/trace');
+const { closeAfterEach } = require('./support/close-after-each');
 
 const P = protocol.PACKETS;
 const fname = () => `reduce-${crypto.randomUUID()}`;
 
 describe('reduce jobs (reducer) and grabAll workers', function () {
   this.timeout(15000);
-  const opened = [];
-  const keep = (x) => {
-    opened.push(x);
-    return x;
-  };
+  const keep = closeAfterEach();
   const client = () => keep(gearmanode.client({ servers: [defaultServer.server] }));
   const worker = (options) => keep(gearmanode.worker({ servers: [defaultServer.server], ...options }));
-
-  afterEach(function () {
-    while (opened.length) opened.pop().close();
-  });
 
   /** Registers `fn` on `w`; resolves with the first job's fields, completing it with `result`. */
   function firstJob(w, fn, result) {

@@ -16,22 +16,15 @@ const protocol = require('../lib/gearmanode/protocol');
 const gearmand = require('./support/gearmand');
 const { defaultServer } = require('./support/hooks');
 const { once, until } = require('./support/trace');
+const { closeAfterEach } = require('./support/close-after-each');
 
 const EPOCH = protocol.PACKETS.SUBMIT_JOB_EPOCH.code;
 const fname = () => `sched-${crypto.randomUUID()}`;
 
 describe('scheduled jobs (runAt)', function () {
   this.timeout(20000);
-  const opened = [];
-  const keep = (x) => {
-    opened.push(x);
-    return x;
-  };
+  const keep = closeAfterEach();
   const client = () => keep(gearmanode.client({ servers: [defaultServer.server] }));
-
-  afterEach(function () {
-    while (opened.length) opened.pop().close();
-  });
 
   describe('options', function () {
     const c = { _type: 'Client' };

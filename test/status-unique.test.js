@@ -8,23 +8,16 @@ const gearmanode = require('../lib/gearmanode');
 const { Client } = require('../lib/gearmanode/client');
 const { defaultServer } = require('./support/hooks');
 const { once, until } = require('./support/trace');
+const { closeAfterEach } = require('./support/close-after-each');
 
 const fname = () => `su-${crypto.randomUUID()}`;
 const uid = () => `u-${crypto.randomUUID()}`;
 
 describe('getStatusUnique', function () {
   this.timeout(15000);
-  const opened = [];
-  const keep = (x) => {
-    opened.push(x);
-    return x;
-  };
+  const keep = closeAfterEach();
   const client = () => keep(gearmanode.client({ servers: [defaultServer.server] }));
   const worker = () => keep(gearmanode.worker({ servers: [defaultServer.server] }));
-
-  afterEach(function () {
-    while (opened.length) opened.pop().close();
-  });
 
   it('is a method of Client, kept off the enumerable surface (as submitJobAsync)', function () {
     assert.strictEqual(typeof Client.prototype.getStatusUnique, 'function');

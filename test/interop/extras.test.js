@@ -12,6 +12,7 @@
 
 const assert = require('assert');
 const ix = require('./support/interop');
+const { closeAfterEach } = require('../support/close-after-each');
 
 describe('interop: status by unique id and reduce jobs (PHP gearman extension)', function () {
   this.timeout(60000);
@@ -20,11 +21,7 @@ describe('interop: status by unique id and reduce jobs (PHP gearman extension)',
   let peerWorker;
   let peerClient;
   let statusPeer = null;
-  const opened = [];
-  const keep = (x) => {
-    opened.push(x);
-    return x;
-  };
+  const keep = closeAfterEach();
 
   before(async function () {
     ix.requirePeer(this, 'php');
@@ -39,13 +36,8 @@ describe('interop: status by unique id and reduce jobs (PHP gearman extension)',
   });
 
   after(async function () {
-    while (opened.length) opened.pop().close();
     await ix.killAll();
     if (server) await server.stop();
-  });
-
-  afterEach(function () {
-    while (opened.length) opened.pop().close();
   });
 
   /**
