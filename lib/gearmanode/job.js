@@ -354,6 +354,6 @@ hide(Job.prototype, 'promise', function () {
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {
-  value: { stateOf, isOpen, submitArgs, epochSeconds, MAX_REDUCER_BYTES },
+  value: { stateOf, isOpen, submitArgs },
   enumerable: false,
 });
