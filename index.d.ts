@@ -126,6 +126,19 @@ declare module 'gearmanode' {
       /** @deprecated ignored, as in gearmanode 0.9.2 (default 'utf8'). */
       encoding?: 'utf8' | 'ascii';
       /**
+       * Beyond 0.9.2: a deadline in ms (1 to 2147483647). A job that has not ended by then
+       * (foreground: complete, failed, exception, error, close; background: created) emits
+       * `timeout`, then `close`; its promise rejects with GEARMAN_TIMEOUT. Later packets about it are
+       * dropped quietly. The worker may still run it: gearmand cannot withdraw a job.
+       */
+      timeout?: number;
+      /**
+       * Beyond 0.9.2: cancels the job on abort: it emits `error` (when listened to) with an error named
+       * 'AbortError', code 'ABORT_ERR', `cause` the signal's reason, then `close`. A signal aborted
+       * before the call sends nothing. The worker may still run a job already sent.
+       */
+      signal?: AbortSignal;
+      /**
        * Beyond gearmanode 0.9.2: run the job at this time (SUBMIT_JOB_EPOCH), a Date or a Unix time
        * in seconds (rounded up to whole seconds). Needs `background: true` and priority NORMAL; an
        * invalid time is a returned Error. gearmand 1.1.20 gives the job to the first worker that
@@ -231,7 +244,10 @@ declare module 'gearmanode' {
       close: [];
       /** Client: the job could not be run (no server, connection lost, client closed). Only emitted when listened to. */
       error: [err: Error];
-      /** Worker: the job ran past its `timeout` and was failed by the worker. */
+      /**
+       * Worker: the job ran past its `timeout` and was failed by the worker. Client: the job did not
+       * end within its `timeout` option (or `client.shutdown`'s); `close` follows.
+       */
       timeout: [];
       newListener: [event: string | symbol, listener: (...args: any[]) => void];
       removeListener: [event: string | symbol, listener: (...args: any[]) => void];
@@ -298,6 +314,13 @@ declare module 'gearmanode' {
       getStatusUnique(unique: string): Promise<UniqueStatus>;
       /** Closes every connection and every job; emits `close`, then removes all listeners. */
       close(): void;
+      /**
+       * Not enumerable (beyond gearmanode 0.9.2). Graceful shutdown: new jobs get `error`
+       * GEARMAN_CLOSED without being sent; jobs in flight may end; at `timeout` (ms) those still in
+       * flight emit `timeout`, then `close`. Then the client closes. Without `timeout` it waits for
+       * every job.
+       */
+      shutdown(options?: { timeout?: number }): Promise<{ timedOut: number }>;
       /** 'Client(jobServers=...)' */
       toString(): string;
 
@@ -694,7 +717,11 @@ declare module 'gearmanode' {
     interface Logger {
       /** The logger's name ('Client', 'Worker', 'JobServer', 'Job', 'LBStrategy', 'protocol'). */
       readonly name: string;
-      /** `transports.console.level`: one level shared by every logger (gearmanode's knob). */
+      /**
+       * `transports.console.level`: one level shared by every logger (gearmanode's knob). JavaScript
+       * written for 0.9.2 may set any other name (`'none'`): that turns logging off, and the level
+       * then reads back as that name.
+       */
       readonly transports: { readonly console: { level: LogLevel } };
       /** Writes `util.format(format, ...args)` at `level` when that level is enabled. */
       log(level: LogLevel, format?: any, ...args: any[]): this;
@@ -722,6 +749,7 @@ declare module 'gearmanode' {
 
     type GearmanError = errorsModule.GearmanError;
     type GearmanErrorCode = errorsModule.GearmanErrorCode;
+    type ErrorCode = errorsModule.ErrorCode;
     type Admin = adminModule.Admin;
     type AdminOptions = adminModule.AdminOptions;
     type AdminStatusRow = adminModule.AdminStatusRow;
@@ -751,7 +779,7 @@ declare module 'gearmanode' {
     function setLogger(sink: LogSink | null | undefined): LogSink | null;
     /** Sets the level shared by every logger and the core; returns an Error for an unknown level. */
     function setLogLevel(level: LogLevel | 0 | 1 | 2 | 3 | 4 | 5): Error | undefined;
-    /** The current log level. */
+    /** The current log level (while logging is off, the name that turned it off). */
     function getLogLevel(): LogLevel;
   }
 
@@ -890,10 +918,8 @@ declare module 'gearmanode/lib/gearmanode/protocol' {
   export const PACKETS: { readonly [name in AnyPacketName]: PacketInfo };
   /** The whole packet table, by code. */
   export const PACKETS_BY_CODE: ReadonlyArray<PacketInfo | undefined>;
-  /** Internal: the fields of packet `at` of a frame table. */
+  /** Internal: the fields of the frame at index `at` of a frame table (laid out as the core's `FrameSlot` says). */
   export function framedFields(buf: Buffer, frames: Uint32Array, at: number, format: string): ParsedPacket;
-  /** Internal: turns a core error ('CODE: message') into an Error with `code`. */
-  export function codedError(err: Error): Error;
 }
 
 declare module 'gearmanode/lib/gearmanode/common' {
@@ -928,7 +954,10 @@ declare module 'gearmanode/lib/gearmanode/version' {
 declare module 'gearmanode/lib/errors' {
   import { Job, Data } from 'gearmanode';
 
-  /** The library's error codes (socket errors keep Node's codes such as ECONNREFUSED). */
+  /**
+   * The library's error codes: those of its JavaScript side, then those of its Rust core (the core's
+   * `errorCodes()` describes each). Socket and TLS errors keep Node's codes: `SocketErrorCode`.
+   */
   export const CODES: {
     readonly ALL_SERVERS_FAILED: 'GEARMAN_ALL_SERVERS_FAILED';
     readonly CONNECTION_LOST: 'GEARMAN_CONNECTION_LOST';
@@ -943,10 +972,47 @@ declare module 'gearmanode/lib/errors' {
     readonly SERVER_ERROR: 'GEARMAN_SERVER_ERROR';
     readonly ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE';
     readonly MALFORMED_PACKET: 'GEARMAN_MALFORMED_PACKET';
+    readonly TIMEOUT: 'GEARMAN_TIMEOUT';
+    readonly ABORTED: 'ABORT_ERR';
+    readonly BUFFER_TOO_SMALL: 'GEARMAN_BUFFER_TOO_SMALL';
+    readonly BAD_MAGIC: 'GEARMAN_BAD_MAGIC';
+    readonly PACKET_TOO_LARGE: 'GEARMAN_PACKET_TOO_LARGE';
+    readonly UNKNOWN_TYPE: 'GEARMAN_UNKNOWN_TYPE';
+    readonly SHORT_BUFFER: 'GEARMAN_SHORT_BUFFER';
+    readonly UNKNOWN_FORMAT: 'GEARMAN_UNKNOWN_FORMAT';
+    readonly ADMIN_BAD_ARGUMENT: 'GEARMAN_ADMIN_BAD_ARGUMENT';
+    readonly ADMIN_LINE_TOO_LONG: 'GEARMAN_ADMIN_LINE_TOO_LONG';
+    readonly ADMIN_REPLY_TOO_LARGE: 'GEARMAN_ADMIN_REPLY_TOO_LARGE';
+    readonly ADMIN_UNEXPECTED_REPLY: 'GEARMAN_ADMIN_UNEXPECTED_REPLY';
+    readonly ADMIN_BAD_REPLY: 'GEARMAN_ADMIN_BAD_REPLY';
+    readonly ADMIN_SERVER_ERROR: 'GEARMAN_ADMIN_SERVER_ERROR';
+    readonly INTERNAL: 'GEARMAN_INTERNAL';
+    readonly INVALID_ARGUMENT: 'GEARMAN_INVALID_ARGUMENT';
+    readonly LOGS_NOT_ROUTED: 'GEARMAN_LOGS_NOT_ROUTED';
+    readonly TEST_HOOKS_OFF: 'GEARMAN_TEST_HOOKS_OFF';
   };
   /** gearmand's limit on a unique id, in bytes (64). */
   export const MAX_UNIQUE_BYTES: number;
   export type GearmanErrorCode = (typeof CODES)[keyof typeof CODES];
+  /** Node's codes of socket, name resolution and TLS failures, as the core reports them (`socketError`, job `cause`, ...). */
+  export type SocketErrorCode =
+    | 'EPERM' | 'EINTR' | 'EIO' | 'EBADF' | 'EAGAIN' | 'ENOMEM' | 'EACCES' | 'EINVAL' | 'ENFILE'
+    | 'EMFILE' | 'EPIPE' | 'EPROTO' | 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'ENETDOWN' | 'ENETUNREACH'
+    | 'ECONNABORTED' | 'ECONNRESET' | 'ENOBUFS' | 'ENOTCONN' | 'ETIMEDOUT' | 'ECONNREFUSED'
+    | 'EHOSTDOWN' | 'EHOSTUNREACH' | 'EAI_AGAIN' | 'ENOTFOUND'
+    | 'ERR_TLS_BAD_CONFIG' | 'DEPTH_ZERO_SELF_SIGNED_CERT' | 'SELF_SIGNED_CERT_IN_CHAIN'
+    | 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' | 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
+    | 'ERR_TLS_CERT_ALTNAME_INVALID' | 'CERT_HAS_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_REVOKED'
+    | 'CERT_SIGNATURE_FAILURE' | 'INVALID_PURPOSE' | 'ERR_TLS_CERT_INVALID'
+    | 'ERR_SSL_WRONG_VERSION_NUMBER' | 'ERR_TLS_HANDSHAKE' | 'ERR_TLS_PROTOCOL'
+    | 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' | 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'
+    | 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN' | 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED'
+    | 'ERR_SSL_SSLV3_ALERT_UNEXPECTED_MESSAGE' | 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'
+    | 'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED' | 'ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR'
+    | 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' | 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'
+    | 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' | 'ERR_TLS_ALERT_RECEIVED';
+  /** Every code an error from this library can carry (test/types.test.js holds it to the core's list). */
+  export type ErrorCode = GearmanErrorCode | SocketErrorCode;
 
   /** An Error with a stable `code` (one of CODES, or a GEARMAN_ADMIN_* code of the admin protocol). */
   export class GearmanError extends Error {
@@ -968,6 +1034,8 @@ declare module 'gearmanode/lib/errors' {
   }
   /** `new GearmanError(code, message, fields)` */
   export function create(code: string, message: string, fields?: object): GearmanError;
+  /** A GearmanError for an error the core threw or reported with a GEARMAN_ code; any other value as it is. */
+  export function fromCore<T>(err: T): T | GearmanError;
   /** Whether a name, unique id or handle contains NUL. */
   export function hasNul(value: unknown): boolean;
   /** The GEARMAN_NUL_IN_ARGUMENT error for a `what` ('function name', ...) whose value contains NUL. */

@@ -1,10 +1,10 @@
 'use strict';
-// lib/gearmanode/job-server.js: contract §2.4 (constructor, own keys, getUid/toString, connect(cb)
-// with every row of its table, disconnect's six steps, send's checks and queueing, echo/setOption)
-// and §3.2, with real gearmand: the shared one on 4730, refused connections on 4731, and a private
-// one started on a free port and stopped to get a FIN. Fixes: §11.1 #2 (every queued send hears the
-// failure) and #11 (one connection attempt at a time). The _processData part is in
-// job-server-data.test.js.
+// lib/gearmanode/job-server.js: COMPATIBILITY.md#jobserver (constructor, own keys, getUid/toString,
+// connect(cb) with every row of its table, disconnect's six steps, send's checks and queueing,
+// echo/setOption) and #jobserver-events, with real gearmand: the shared one on 4730, refused
+// connections on 4731, and a private one started on a free port and stopped to get a FIN. Fixes:
+// COMPATIBILITY.md#fixed-2 (every queued send hears the failure) and #fixed-11 (one connection
+// attempt at a time). The _processData part is in job-server-data.test.js.
 require('should');
 const assert = require('assert');
 const net = require('net');
@@ -17,6 +17,7 @@ const { defaultServer, REFUSED_PORT } = require('./support/hooks');
 const { fakeOwner } = require('./support/fake-owner');
 const jobServerModule = require('../lib/gearmanode/job-server');
 const nativeSocket = require('../lib/internal/native-socket');
+const lifecycle = require('../lib/internal/lifecycle');
 const protocol = require('../lib/gearmanode/protocol');
 const { Client } = require('../lib/gearmanode/client');
 
@@ -235,7 +236,7 @@ describe('JobServer', function () {
       spy.called.should.be.false();
     });
 
-    it('fix §11.1 #11: a second connect while one is in flight makes no second socket and one socketConnect', async function () {
+    it('COMPATIBILITY.md#fixed-11: a second connect while one is in flight makes no second socket and one socketConnect', async function () {
       const { js, owner } = ownedServer();
       track(js);
       const spy = sinon.spy(nativeSocket, 'createConnection');
@@ -250,7 +251,7 @@ describe('JobServer', function () {
       owner.events.should.eql([['socketConnect', js.getUid()]]);
     });
 
-    it('fix §11.1 #11: a send after a user connect joins that attempt (one socket, one socketConnect)', async function () {
+    it('COMPATIBILITY.md#fixed-11: a send after a user connect joins that attempt (one socket, one socketConnect)', async function () {
       const { js, owner } = ownedServer();
       track(js);
       const spy = sinon.spy(nativeSocket, 'createConnection');
@@ -511,7 +512,7 @@ describe('JobServer', function () {
       js.connected.should.be.false();
     });
 
-    it('removes every JobServer listener, user ones included (§11.2 quirk)', function () {
+    it('removes every JobServer listener, user ones included (COMPATIBILITY.md#quirks-kept)', function () {
       const { js } = ownedServer();
       const fn = () => {};
       for (const e of ['echo', 'option', 'jobServerError', 'whatever', CI]) js.on(e, fn);
@@ -600,7 +601,7 @@ describe('JobServer', function () {
         }
       });
       connectSpy.callCount.should.equal(1);
-      js.listenerCount(CI).should.equal(5);
+      lifecycle.stateOf(js).should.equal('connecting');
       const ownerEmit = owner.emit;
       owner.emit = function (...a) {
         order.push([a[0]]);
@@ -610,10 +611,10 @@ describe('JobServer', function () {
       order.should.eql([['write', 0], ['cb', 0, 0], ['write', 1], ['cb', 1, 0], ['write', 2], ['cb', 2, 0],
         ['write', 3], ['cb', 3, 0], ['write', 4], ['cb', 4, 0], ['socketConnect']]);
       echoes.should.eql(texts);
-      js.listenerCount(CI).should.equal(0);
+      lifecycle.stateOf(js).should.equal('connected');
     });
 
-    it('fix §11.1 #2: when the connect fails, every queued send\'s cb gets the error, in order (the original: only the first)', async function () {
+    it('COMPATIBILITY.md#fixed-2: when the connect fails, every queued send\'s cb gets the error, in order (the original: only the first)', async function () {
       const { js, owner } = ownedServer(REFUSED_PORT);
       const connectSpy = sinon.spy(js, 'connect');
       const got = [];
@@ -634,7 +635,7 @@ describe('JobServer', function () {
         eventsSoFar.should.equal(2); // after socketError and socketDisconnect
       }
       owner.events.map((e) => e[0]).should.eql(['socketError', 'socketDisconnect']);
-      js.listenerCount(CI).should.equal(0);
+      lifecycle.stateOf(js).should.equal('down');
       // nothing more arrives later
       await new Promise((resolve) => setTimeout(resolve, 50));
       got.should.have.length(4);

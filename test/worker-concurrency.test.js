@@ -84,7 +84,8 @@ describe('worker concurrency option', function () {
       (await client.submitJobAsync(fn, 'x', { toStringEncoding: 'utf8' })).should.equal('ok');
     }
     await new Promise((r) => setTimeout(r, 50));
-    // Every WORK_COMPLETE is followed by PRE_SLEEP (gearmanode's contract) and at once by a GRAB.
+    // Every WORK_COMPLETE is followed by PRE_SLEEP (as in 0.9.2,
+    // COMPATIBILITY.md#worker-job-methods) and at once by a GRAB.
     const afterComplete = [];
     sent.forEach((t, i) => { if (t === T.WORK_COMPLETE) afterComplete.push(sent.slice(i + 1, i + 3)); });
     afterComplete.should.have.length(3);

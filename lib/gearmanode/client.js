@@ -16,10 +16,13 @@ const jobModule = require('./job');
 const owners = require('../internal/owner');
 const promises = require('../internal/promises');
 const uniqueStatus = require('../internal/unique-status');
+const clientJobs = require('../internal/client-jobs');
 
 const Job = jobModule.Job;
 const T = protocol.PACKET_TYPES;
 const STATUS_RES_UNIQUE = protocol.PACKETS.STATUS_RES_UNIQUE.code;
+/** The packets after which the server says nothing more about a job. */
+const TERMINAL = new Set([T.WORK_COMPLETE, T.WORK_FAIL, T.WORK_EXCEPTION]);
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 /**
@@ -37,7 +40,7 @@ function Client(options) {
   delete options.loadBalancing;
   delete options.recoverTime;
   if (loadBalancing === undefined) loadBalancing = 'Sequence';
-  if (recoverTime === undefined) recoverTime = 30000;
+  if (recoverTime === undefined) recoverTime = common.DEFAULT_RECOVER_TIME;
 
   this._type = 'Client';
   const serverOptions = owners.takeSocketOptions(this, options);
@@ -64,7 +67,7 @@ const log = Client.logger;
 
 /** Closes every connection and every job; the client cannot be used afterwards. */
 Client.prototype.close = function () {
-  if (this.closed === true) return; // §11.1 #10: a second close is harmless
+  if (this.closed === true) return; // COMPATIBILITY.md#fixed-10: a second close is harmless
   this.closed = true;
   this.closeServers();
   uniqueStatus.closeAll(this);
@@ -105,6 +108,8 @@ Client.prototype.submitJob = function (name, payload, options) {
   if (errors.hasNul(options.unique)) return errors.nulError('unique id', options.unique);
   const tooLong = errors.uniqueTooLong(options.unique);
   if (tooLong) return tooLong;
+  const badOption = clientJobs.checkOptions(options);
+  if (badOption) return badOption;
   job.processing = true;
   let packet;
   try {
@@ -113,11 +118,12 @@ Client.prototype.submitJob = function (name, payload, options) {
   } catch (err) {
     return err;
   }
-  if (this.closed === true) {
-    owners.deferJobError(job, errors.create(errors.CODES.CLOSED, 'client is closed'));
+  if (this.closed === true || shuttingDown.has(this)) {
+    owners.deferJobError(job, errors.create(errors.CODES.CLOSED,
+      this.closed === true ? 'client is closed' : 'client is shutting down'));
     return job;
   }
-  submitTo(this, job, packet);
+  if (clientJobs.begin(this, job, options)) submitTo(this, job, packet);
   return job;
 };
 
@@ -126,23 +132,22 @@ function emitSubmited(job) {
 }
 
 /**
- * tryToSend of §6.1: picks a server and sends the packet; a failed send tries the next server.
+ * tryToSend of COMPATIBILITY.md#submitjob: picks a server and sends the packet; a failed send tries the next server.
  * (A function per call rather than a closure per job: thousands of jobs may be in flight.)
  */
 function submitTo(client, job, packet) {
   const jobServer = client._getJobServer(job);
   if (!jobServer) {
-    owners.deferJobError(job, errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail'));
+    const err = errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail');
+    clientJobs.ended(job, 'error', err);
+    owners.deferJobError(job, err);
     return;
   }
   jobServerModule.sendSubmit(jobServer, packet, function (err) {
     if (err) {
       if (client.closed === true) {
         // Closed before the connection was up: the job was never sent.
-        if (job.listenerCount('error') > 0) {
-          job.emit('error', errors.create(errors.CODES.CLOSED, 'client closed before the job was sent'));
-        }
-        job.close();
+        clientJobs.fail(job, errors.create(errors.CODES.CLOSED, 'client closed before the job was sent'));
         return;
       }
       log.log('warn', 'failed to send job to %s, trying another server: %s', jobServer.getUid(), err.message);
@@ -151,6 +156,7 @@ function submitTo(client, job, packet) {
     }
     jobServer.jobsWaiting4Created.push(job);
     job.jobServerUid = jobServer.getUid();
+    clientJobs.sentTo(job, job.jobServerUid);
     process.nextTick(emitSubmited, job);
   });
 }
@@ -192,24 +198,29 @@ Client.prototype._response = function (jobServer, type, parsed) {
   }
   const key = jobServer.getUid() + '#' + parsed[1];
   if (!hasOwn(this.jobs, key)) {
-    this._unrecoverableError('unknown job, uid=' + key);
+    // A job that timed out or was aborted may still hear from the server: dropped quietly.
+    if (!clientJobs.dropLate(this, key, undefined, TERMINAL.has(type))) this._unrecoverableError('unknown job, uid=' + key);
     return;
   }
   const job = this.jobs[key];
   switch (type) {
     case T.JOB_CREATED:
+      if (clientJobs.dropLate(this, key, job, false)) return;
+      if (job.background === true) clientJobs.ended(job, 'created');
       job.emit('created');
       break;
     case T.WORK_COMPLETE:
       job.processing = false;
       delete this.jobs[key];
       job.response = convert(job, parsed[2]);
+      clientJobs.ended(job, 'complete');
       job.emit('complete');
       break;
     case T.WORK_FAIL:
       job.processing = false;
       delete this.jobs[key];
       job.response = undefined;
+      clientJobs.ended(job, 'failed');
       job.emit('failed');
       break;
     case T.WORK_DATA:
@@ -222,6 +233,7 @@ Client.prototype._response = function (jobServer, type, parsed) {
       const data = convert(job, parsed[2]);
       job.processing = false;
       delete this.jobs[key];
+      clientJobs.ended(job, 'exception');
       job.emit('exception', data);
       break;
     }
@@ -242,20 +254,55 @@ Client.prototype._response = function (jobServer, type, parsed) {
 };
 
 // A connection went away: its created foreground jobs will get no answer on it, so each one
-// ends now with `error` (code GEARMAN_CONNECTION_LOST) and `close` (§11.1 #16).
-owners.hide(Client.prototype, '_jobServerDisconnected', function (jobServer, err) {
+// ends now with `error` (code GEARMAN_CONNECTION_LOST) and `close` (COMPATIBILITY.md#fixed-16).
+owners.hide(Client.prototype, owners.SERVER_DOWN, function (jobServer, err) {
   if (this.closed === true) return;
   uniqueStatus.serverLost(this, jobServer, err);
   const uid = jobServer.getUid();
+  clientJobs.serverGone(this, uid);
   const jobs = this.jobs;
   for (const k of Object.keys(jobs)) {
     const job = jobs[k];
     if (job.jobServerUid !== uid || job.background === true) continue;
-    const e = errors.create(errors.CODES.CONNECTION_LOST,
-      `connection to ${uid} lost before the job ended`, { jobServerUid: uid, cause: err });
-    if (job.listenerCount('error') > 0) job.emit('error', e);
-    job.close();
+    clientJobs.fail(job, errors.create(errors.CODES.CONNECTION_LOST,
+      `connection to ${uid} lost before the job ended`, { jobServerUid: uid, cause: err }));
   }
+});
+
+/** Clients in `shutdown()`: they take no new job. */
+const shuttingDown = new WeakSet();
+
+/**
+ * Graceful shutdown (beyond gearmanode 0.9.2): new `submitJob` calls get `error` GEARMAN_CLOSED
+ * without sending; the jobs in flight may end; at `timeout` (ms) those still in flight emit
+ * `timeout`, then `close`. Then the client closes and the Promise resolves with the number of jobs
+ * that timed out. Without `timeout` it waits for every job.
+ * @param {object} [options] `timeout` (ms)
+ * @returns {Promise<{timedOut: number}>}
+ */
+owners.hide(Client.prototype, 'shutdown', function (options) {
+  const client = this;
+  const timeout = options && options.timeout;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 0 && timeout <= 0x7fffffff)) {
+    return Promise.reject(new Error(`value '${String(timeout)}' not in defined range, key=timeout (ms)`));
+  }
+  if (this.closed === true) return Promise.resolve({ timedOut: 0 });
+  shuttingDown.add(this);
+  let timedOut = 0;
+  let timer = null;
+  if (timeout !== undefined) {
+    timer = setTimeout(function () {
+      for (const job of clientJobs.inFlight(client)) {
+        timedOut++;
+        clientJobs.expire(job, 'timeout');
+      }
+    }, timeout);
+  }
+  return clientJobs.whenIdle(this).then(function () {
+    if (timer !== null) clearTimeout(timer);
+    client.close();
+    return { timedOut };
+  });
 });
 
 /**

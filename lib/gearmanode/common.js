@@ -1,7 +1,8 @@
 'use strict';
 /**
- * Helpers shared by the gearmanode modules (contract §9): option checks, type tests, copies, hex
- * dumps and UUIDs. Plain JavaScript: nothing here is worth a crossing into the Rust core.
+ * Helpers shared by the gearmanode modules (docs/COMPATIBILITY.md#common-module): option checks,
+ * type tests, copies, hex dumps and UUIDs. Plain JavaScript: nothing here is worth a crossing into
+ * the Rust core.
  *
  * gearmanode 0.9.2 ran in sloppy mode, where writing a property of a primitive or a read-only
  * property does nothing. This module is strict, so the writes that user data can reach go through
@@ -194,3 +195,12 @@ module.exports = {
   abstractMethod,
   createUUID,
 };
+
+/** How long a failed job server stays marked bad (ms) when no `recoverTime` is given (0.9.2's 30 s). */
+const DEFAULT_RECOVER_TIME = 30000;
+
+// Beyond 0.9.2, for the library's own modules (not enumerable: the module's keys stay 0.9.2's).
+const extras = { sloppySet, DEFAULT_RECOVER_TIME };
+for (const k of Object.keys(extras)) {
+  Object.defineProperty(module.exports, k, { value: extras[k], enumerable: false });
+}

@@ -10,6 +10,8 @@ const protocol = require('./protocol');
 const loggers = require('../logger');
 const errors = require('../errors');
 const promises = require('../internal/promises');
+const clientJobs = require('../internal/client-jobs');
+const diagnostics = require('../internal/diagnostics');
 const hide = require('../internal/owner').hide;
 
 const T = protocol.PACKET_TYPES;
@@ -27,6 +29,8 @@ const CLIENT_DEFAULTS = {
   priority: 'NORMAL',
   toStringEncoding: 'optional',
   encoding: 'utf8',
+  timeout: 'optional',
+  signal: 'optional',
   runAt: 'optional',
   reducer: 'optional',
 };
@@ -38,6 +42,8 @@ const CLIENT_RANGES = {
   priority: ['LOW', 'NORMAL', 'HIGH'],
   toStringEncoding: 'optional',
   encoding: ['utf8', 'ascii'],
+  timeout: 'optional',
+  signal: 'optional',
   runAt: 'optional',
   reducer: 'optional',
 };
@@ -155,23 +161,10 @@ function Job(clientOrWorker, options) {
     this.jobServerUid = options.jobServerUid;
     if (options.reducer !== undefined) this.reducer = options.reducer;
   }
-  // A job's listener table as a fast-mode object (see JobEvents) instead of the dictionary-mode
-  // `{__proto__: null}` EventEmitter would make: about 200 bytes less per job in flight.
-  this._events = new JobEvents();
-  this._eventsCount = 0;
   EventEmitter.call(this);
 }
 util.inherits(Job, EventEmitter);
 
-/**
- * The `_events` table of a job: an object whose prototype chain ends without Object.prototype (so
- * `events['toString']` is undefined, as with EventEmitter's own table) and that V8 keeps in fast
- * mode, since every job gets the same few keys. Node's EventEmitter accepts a preset `_events`
- * (it then keeps the table's shape on removeListener, writing undefined instead of deleting);
- * removeAllListeners() and close() go back to EventEmitter's own table.
- */
-function JobEvents() {}
-JobEvents.prototype = Object.create(null);
 
 Job.logger = loggers.get('Job');
 const log = Job.logger;
@@ -188,6 +181,7 @@ Job.prototype.close = function () {
     ws.timer = null;
   }
   this.closed = true;
+  clientJobs.ended(this, 'close');
   this.emit('close');
   this.removeAllListeners();
 };
@@ -223,7 +217,7 @@ Job.prototype.getUid = function () {
 /**
  * The arguments of this job's submit packet (see getPacketType). gearmand 1.1.20 reads four
  * arguments before the data of a reduce job (function, unique, reducer and an aggregator it
- * ignores): with the three of the protocol document it never answers, and the
+ * ignores; docs/PROTOCOL.md#extended): with the three of the protocol document it never answers, and the
  * connection is out of step from then on. The fourth is sent empty, as libgearman does.
  */
 function submitArgs(job, name, unique, payload) {
@@ -269,6 +263,23 @@ function isAbandoned(job) {
   return false;
 }
 
+/** Worker side, JOB_ASSIGN: the start of the job on the tracing channel (when someone listens). */
+function traceStart(job) {
+  const ctx = diagnostics.workerJobStart(job);
+  if (ctx !== null) stateOf(job).ctx = ctx;
+}
+
+/** Worker side: the end of the job on the tracing channel (once). */
+function traceEnd(job, outcome) {
+  const s = workerState.get(job);
+  if (s === undefined || s.ctx === undefined || s.ctx === null) return;
+  const ctx = s.ctx;
+  s.ctx = null;
+  diagnostics.workerJobEnd(ctx, outcome);
+}
+
+const OUTCOME = { [T.WORK_COMPLETE]: 'complete', [T.WORK_FAIL]: 'failed', [T.WORK_EXCEPTION]: 'exception' };
+
 /** Whether a worker-side job still waits for its answer (neither closed nor abandoned). */
 function isOpen(job) {
   if (job.closed === true) return false;
@@ -283,7 +294,7 @@ function serverOf(job) {
   return worker._getJobServerByUid(job.jobServerUid);
 }
 
-/** Data as the wire takes it: Buffers raw (§11.1 #7), null/undefined as '', others as text. */
+/** Data as the wire takes it: Buffers raw (COMPATIBILITY.md#fixed-7), null/undefined as '', others as text. */
 function asData(d) {
   if (d === undefined || d === null) return '';
   return Buffer.isBuffer(d) ? d : String(d);
@@ -343,6 +354,7 @@ Job.prototype._sendAndClose = function (type, body) {
     jobServer.send(protocol.encodePacket(type, body));
     worker._preSleep(jobServer);
   }
+  traceEnd(this, OUTCOME[type]);
   this.close();
   return undefined;
 };
@@ -354,6 +366,6 @@ hide(Job.prototype, 'promise', function () {
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {
-  value: { stateOf, isOpen, submitArgs },
+  value: { stateOf, isOpen, submitArgs, traceStart, traceEnd },
   enumerable: false,
 });

@@ -12,6 +12,7 @@ const errors = require('../errors');
 const ServerManager = require('./server-manager').ServerManager;
 const jobModule = require('./job');
 const owners = require('../internal/owner');
+const diagnostics = require('../internal/diagnostics');
 
 const Job = jobModule.Job;
 const T = protocol.PACKET_TYPES;
@@ -75,7 +76,7 @@ function Worker(options) {
     return new Error("value '" + withUnique + "' not in defined range, key=withUnique");
   }
   this.withUnique = withUnique === undefined ? false : withUnique;
-  this.recoverTime = recoverTime === undefined ? 30000 : recoverTime;
+  this.recoverTime = recoverTime === undefined ? common.DEFAULT_RECOVER_TIME : recoverTime;
   this.recoverLimit = recoverLimit === undefined ? 3 : recoverLimit;
   this._type = 'Worker';
   const serverOptions = owners.takeSocketOptions(this, options, ['concurrency', 'grabAll']);
@@ -97,7 +98,7 @@ const log = Worker.logger;
  * How much later than the worker's own deadline gearmand's timeout is set. gearmand 1.1.20 does act
  * on CAN_DO_TIMEOUT: it takes the job back and queues it again without telling the client (the
  * worker's late WORK_FAIL then gets ERROR JOB_NOT_FOUND and the job runs again, forever). The
- * worker's own timeout (§7.1 Decision) must therefore reach gearmand first; the server's stays a
+ * worker's own timeout (COMPATIBILITY.md#decision-worker-timeout) must therefore reach gearmand first; the server's stays a
  * backstop for a worker that cannot answer at all (a blocked event loop).
  */
 const SERVER_TIMEOUT_MARGIN_MS = 1000;
@@ -188,7 +189,7 @@ Worker.prototype.setWorkerId = function (workerId) {
 
 /** Closes every connection; running jobs are not tracked further and no reconnect happens. */
 Worker.prototype.close = function () {
-  if (this.closed === true) return; // §11.1 #10: a second close is harmless
+  if (this.closed === true) return; // COMPATIBILITY.md#fixed-10: a second close is harmless
   this.closed = true;
   const st = state(this);
   for (const r of st.recovering.values()) clearTimeout(r.timer);
@@ -293,13 +294,14 @@ function grabPacket(worker) {
 function runJob(worker, jobServer, job) {
   const f = worker._getFunction(job.name);
   if (f === undefined) {
-    // §11.1 #8: the job is answered so that no client waits forever.
+    // COMPATIBILITY.md#fixed-8: the job is answered so that no client waits forever.
     job.reportError();
     return;
   }
   const fnOptions = f[1] || {};
   if (fnOptions.toStringEncoding) job.payload = job.payload.toString(fnOptions.toStringEncoding);
   track(worker, jobServer, job, fnOptions);
+  if (diagnostics.workerJob.hasSubscribers) jobModule.internals.traceStart(job);
   let result;
   try {
     result = f[0](job);
@@ -353,7 +355,7 @@ function track(worker, jobServer, job, fnOptions) {
     js.timer = setTimeout(function () {
       js.timer = null;
       if (job.closed === true || js.abandoned) return;
-      // §7.1 Decision: the worker enforces the timeout; the client sees the job fail.
+      // COMPATIBILITY.md#decision-worker-timeout: the worker enforces the timeout; the client sees the job fail.
       job.emit('timeout');
       const server = worker.closed === true ? undefined : worker._getJobServerByUid(job.jobServerUid);
       if (server) {
@@ -361,14 +363,15 @@ function track(worker, jobServer, job, fnOptions) {
         worker._preSleep(server);
       }
       js.abandoned = true;
+      jobModule.internals.traceEnd(job, 'timeout');
       job.close();
     }, seconds * 1000);
   }
 }
 
 // A server was lost (FIN, socket error): close its running jobs, then reconnect after
-// `recoverTime` and register again, up to `recoverLimit` failed attempts in a row (§7.6).
-owners.hide(Worker.prototype, '_jobServerDisconnected', function (jobServer, err, lost) {
+// `recoverTime` and register again, up to `recoverLimit` failed attempts in a row (COMPATIBILITY.md#reconnect, #decision-reconnect).
+owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost) {
   const st = state(this);
   const uid = jobServer.getUid();
   st.grabbing.delete(uid);
@@ -377,6 +380,7 @@ owners.hide(Worker.prototype, '_jobServerDisconnected', function (jobServer, err
     st.running.delete(uid);
     for (const job of running) {
       jobModule.internals.stateOf(job).abandoned = true;
+      jobModule.internals.traceEnd(job, 'abandoned');
       job.close();
     }
   }
@@ -386,7 +390,7 @@ owners.hide(Worker.prototype, '_jobServerDisconnected', function (jobServer, err
 
 // A server got connected: if it was being recovered (or given up on) and something else opened
 // the connection meanwhile, register again now.
-owners.hide(Worker.prototype, '_jobServerConnected', function (jobServer) {
+owners.hide(Worker.prototype, owners.SERVER_UP, function (jobServer) {
   const st = state(this);
   const uid = jobServer.getUid();
   const attempt = st.recovering.get(uid);

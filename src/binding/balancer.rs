@@ -23,6 +23,7 @@ use crate::balancer::{hash, search_next_good, JsBase};
 /// (`chosen` may itself be NaN or -0, so it cannot flag absence); the expired nodes come in visiting
 /// order, for the caller to pass to `goodOne`.
 #[napi(
+    catch_unwind,
     js_name = "lbSearchNextGood",
     ts_args_type = "bad: number | string, nodeCount: number, recoverTime: number, now: number, marks: Float64Array"
 )]

@@ -5,7 +5,7 @@
 //! Lifetime: the threadsafe function keeps the event loop alive like a ref'd socket until the
 //! connection closes or is destroyed; `unref()` releases that hold. The object keeps its copy in a
 //! slot that the connection task empties when it ends, so a finished connection never pins the
-//! process (see napi-notes.md §4).
+//! process (docs/ARCHITECTURE.md#lifetime).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -14,26 +14,44 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use napi::bindgen_prelude::{Array, FnArgs, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{check_status, Env, Result, Status};
+use napi::{check_status, Env, Status};
 use napi_derive::napi;
 
+use super::errors::{invalid, test_hook, unconvertible, CodedError, Result};
 use super::values::JsOut;
 use crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE;
 use crate::protocol::packet::Magic;
+use crate::transport::error::classify;
 use crate::transport::{
     ConnectOptions, Connection, Event, EventSink, Framing, TlsOptions, TransportError,
 };
 
-/// Event kinds, the first argument of the JS callback.
-pub const EV_CONNECT: u32 = 1;
-/// `(2, chunk: Buffer, frames: Uint32Array)`.
-pub const EV_DATA: u32 = 2;
-/// `(3, err: Error)`.
-pub const EV_ERROR: u32 = 3;
-/// `(4)`: the server closed its side.
-pub const EV_END: u32 = 4;
-/// `(5, hadError: boolean)`: the last event.
-pub const EV_CLOSE: u32 = 5;
+/// Kinds of connection events: the first argument of the callback given to
+/// `NativeConnection.connect`, which is called as `callback(kind, a, b)`, one call per event, in
+/// the order the events happened:
+/// - `Connect`: connected (after the TLS handshake, with TLS); `a` =
+///   `{localAddress, localPort, remoteAddress, remotePort, remoteFamily}`.
+/// - `Data`: the complete packets of one read. `a` = a Buffer holding them, `b` = their frame
+///   table, a `Uint32Array` of frames laid out as [`FrameSlot`](super::codec::FrameSlot) says,
+///   the first frame at index 0 (empty for a raw connection, whose Buffer is the bytes as read).
+/// - `Error`: the connection failed; `a` = an `Error` whose `code` is one of `errorCodes()`
+///   (with `errno`, `syscall`, `address`/`hostname`, `port` as Node's socket errors have them).
+///   A `Close` with `hadError` true follows.
+/// - `End`: the server closed its side (FIN).
+/// - `Close`: the last event; `a` = `hadError`.
+#[napi]
+pub enum EventKind {
+    /// Connected.
+    Connect = 1,
+    /// Packets of one read.
+    Data = 2,
+    /// The connection failed.
+    Error = 3,
+    /// The server closed its side.
+    End = 4,
+    /// Closed; the last event.
+    Close = 5,
+}
 
 type JsArgs = FnArgs<(u32, JsOut, JsOut)>;
 type EventTsfn = ThreadsafeFunction<Event, (), JsArgs, Status, false, false, 0>;
@@ -42,19 +60,23 @@ type Slot = Arc<Mutex<Option<Arc<EventTsfn>>>>;
 fn to_args(event: Event) -> JsArgs {
     let (kind, a, b) = match event {
         Event::Connect { local, remote } => (
-            EV_CONNECT,
+            EventKind::Connect,
             JsOut::Addresses { local, remote },
             JsOut::Undefined,
         ),
         Event::Data(mut delivery) => {
             let frames = std::mem::take(&mut delivery.batch.frames);
-            (EV_DATA, JsOut::Chunk(delivery), JsOut::Frames(frames))
+            (
+                EventKind::Data,
+                JsOut::Chunk(delivery),
+                JsOut::Frames(frames),
+            )
         }
-        Event::Error(e) => (EV_ERROR, JsOut::Error(e), JsOut::Undefined),
-        Event::End => (EV_END, JsOut::Undefined, JsOut::Undefined),
-        Event::Close { had_error } => (EV_CLOSE, JsOut::Bool(had_error), JsOut::Undefined),
+        Event::Error(e) => (EventKind::Error, JsOut::Error(e), JsOut::Undefined),
+        Event::End => (EventKind::End, JsOut::Undefined, JsOut::Undefined),
+        Event::Close { had_error } => (EventKind::Close, JsOut::Bool(had_error), JsOut::Undefined),
     };
-    FnArgs::from((kind, a, b))
+    FnArgs::from((kind as u32, a, b))
 }
 
 /// Delivers events through the threadsafe function; when the connection task ends and drops it,
@@ -95,6 +117,8 @@ pub struct NativeConnectOptions {
     /// Deliver the bytes as read, unframed (the admin text protocol).
     pub raw: Option<bool>,
     /// Test hook: make the connection task panic, to show that a core fault becomes an error event.
+    /// Refused (`GEARMAN_TEST_HOOKS_OFF`) unless `GEARMANODE_TEST_HOOKS=1` was set when the addon
+    /// loaded.
     pub panic_for_test: Option<bool>,
     /// TLS over the connection (the JS side has normalised the user's `tls` option).
     pub tls: Option<NativeTlsOptions>,
@@ -144,7 +168,7 @@ impl Default for NativeConnection {
 #[napi]
 impl NativeConnection {
     /// A connection that is not connected yet.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         NativeConnection {
             conn: None,
@@ -152,10 +176,10 @@ impl NativeConnection {
         }
     }
 
-    /// Starts connecting to `host:port`; events go to `callback(kind, a, b)`.
+    /// Starts connecting to `host:port`; events go to `callback(kind, a, b)` (see [`EventKind`]).
     #[napi(
         catch_unwind,
-        ts_args_type = "host: string, port: number, options: NativeConnectOptions, callback: (kind: number, a?: any, b?: any) => void"
+        ts_args_type = "host: string, port: number, options: NativeConnectOptions, callback: (kind: EventKind, a?: any, b?: any) => void"
     )]
     pub fn connect(
         &mut self,
@@ -165,13 +189,13 @@ impl NativeConnection {
         callback: Function<'_, JsArgs, ()>,
     ) -> Result<()> {
         if self.conn.is_some() {
-            return Err(napi::Error::new(
-                Status::GenericFailure,
-                "connection already started",
-            ));
+            return Err(invalid("connection already started"));
         }
-        let port = u16::try_from(port)
-            .map_err(|_| napi::Error::new(Status::InvalidArg, "port out of range"))?;
+        let port = u16::try_from(port).map_err(|_| invalid("port out of range"))?;
+        let panic_for_test = options.panic_for_test.unwrap_or(false);
+        if panic_for_test {
+            test_hook("panicForTest")?;
+        }
         let max = options
             .max_packet_size
             .map_or(DEFAULT_MAX_PACKET_SIZE, |m| {
@@ -200,7 +224,8 @@ impl NativeConnection {
         let tsfn: EventTsfn = callback
             .build_threadsafe_function::<Event>()
             .callee_handled::<false>()
-            .build_callback(|ctx| Ok(to_args(ctx.value)))?;
+            .build_callback(|ctx| Ok(to_args(ctx.value)))
+            .map_err(unconvertible)?;
         let tsfn = Arc::new(tsfn);
         *lock(&self.tsfn) = Some(tsfn.clone());
         let sink = Arc::new(TsfnSink {
@@ -209,7 +234,6 @@ impl NativeConnection {
         });
         let (conn, runner) = Connection::new(opts);
         self.conn = Some(conn);
-        let panic_for_test = options.panic_for_test.unwrap_or(false);
         napi::bindgen_prelude::spawn(async move {
             let run = async {
                 if panic_for_test {
@@ -245,7 +269,7 @@ impl NativeConnection {
         let Some(c) = &self.conn else { return Ok(()) };
         let mut bufs: Vec<&[u8]> = Vec::with_capacity(buffers.len() as usize);
         for i in 0..buffers.len() {
-            if let Some(b) = buffers.get::<&[u8]>(i)? {
+            if let Some(b) = buffers.get::<&[u8]>(i).map_err(unconvertible)? {
                 bufs.push(b);
             }
         }
@@ -302,7 +326,7 @@ impl NativeConnection {
         });
         if let Some(c) = &self.conn {
             c.set_keepalive(enable, idle.max(Duration::from_secs(1)))
-                .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
+                .map_err(|e| socket_option_error(&e))?;
         }
         Ok(())
     }
@@ -312,7 +336,7 @@ impl NativeConnection {
     pub fn set_no_delay(&self, no_delay: bool) -> Result<()> {
         if let Some(c) = &self.conn {
             c.set_nodelay(no_delay)
-                .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
+                .map_err(|e| socket_option_error(&e))?;
         }
         Ok(())
     }
@@ -330,6 +354,11 @@ impl NativeConnection {
     }
 }
 
+/// A socket option that could not be set, with the socket code of the OS error.
+fn socket_option_error(e: &std::io::Error) -> CodedError {
+    napi::Error::new(classify(e).0.as_str(), e.to_string())
+}
+
 impl NativeConnection {
     fn set_ref(&self, env: Env, on: bool) -> Result<()> {
         let slot = lock(&self.tsfn);
@@ -339,11 +368,13 @@ impl NativeConnection {
                 if on {
                     check_status!(unsafe {
                         napi::sys::napi_ref_threadsafe_function(env.raw(), t.raw())
-                    })?;
+                    })
+                    .map_err(unconvertible)?;
                 } else {
                     check_status!(unsafe {
                         napi::sys::napi_unref_threadsafe_function(env.raw(), t.raw())
-                    })?;
+                    })
+                    .map_err(unconvertible)?;
                 }
             }
         }

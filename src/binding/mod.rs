@@ -1,17 +1,23 @@
 //! `#[napi]` items only: argument conversion, error mapping, event batching.
 //! No protocol logic lives here; every item adapts a room of the core for JavaScript.
+//!
+//! Every exported function and method carries `#[napi(catch_unwind)]`: a panic inside it (in
+//! argument conversion, the body or the conversion of the result) becomes a thrown JS error
+//! instead of unwinding into Node. `test/seam.test.js` lists the addon's exports and fails
+//! when one of them is declared without it.
 
 pub mod admin;
 pub mod balancer;
 pub mod codec;
 pub mod connection;
+pub mod errors;
 pub mod logging;
 pub mod values;
 
 use napi_derive::napi;
 
 /// Version of the Rust core (the crate version).
-#[napi]
+#[napi(catch_unwind)]
 pub fn core_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
@@ -22,6 +28,7 @@ pub fn core_version() -> &'static str {
 /// message. `GEARMANODE_IO_THREADS` (1–64) overrides it.
 #[napi_derive::module_init]
 fn init_runtime() {
+    errors::init_test_hooks();
     // A panic is caught where it happens (entry points, connection tasks) and becomes an `error`
     // event; its report goes to the library's logger (level error) instead of raw stderr. Not in
     // `cargo test`, where the default hook shows a failing test's panic message.
@@ -57,3 +64,7 @@ fn init_runtime() {
         }
     }
 }
+
+/// The largest packet accepted from a server when no `maxPacketSize` is given (header included).
+#[napi]
+pub const DEFAULT_MAX_PACKET_SIZE: u32 = crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE as u32;

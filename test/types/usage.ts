@@ -329,6 +329,10 @@ assertTrue<Equal<typeof gearmanode.errors, typeof errorsModule>>();
 const codes: gearmanode.GearmanErrorCode[] = [gearmanode.errors.CODES.ALL_SERVERS_FAILED, 'GEARMAN_JOB_CLOSED'];
 // @ts-expect-error: not a code of the library
 const badCode: gearmanode.GearmanErrorCode = 'GEARMAN_OOPS';
+const anyCodes: gearmanode.ErrorCode[] = ['ECONNREFUSED', 'ERR_TLS_CERT_ALTNAME_INVALID', gearmanode.errors.CODES.BAD_MAGIC];
+// @ts-expect-error: not a socket code
+const badSocketCode: errorsModule.SocketErrorCode = 'ECONNREFUSE';
+expectType<gearmanode.GearmanError | Error>(gearmanode.errors.fromCore(new Error('x')));
 
 expectType<Error | undefined>(gearmanode.setLogLevel('debug'));
 expectType<gearmanode.LogLevel>(gearmanode.getLogLevel());
