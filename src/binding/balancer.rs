@@ -54,7 +54,7 @@ fn pairs_of(marks: &[f64]) -> Vec<(f64, f64)> {
 
 /// The keys of the servers for `lbHashPick`/`lbHashOrder`: a 64-bit hash of each name (`host:port`),
 /// as `[high, low]` 32-bit pairs (a JS number cannot hold 64 bits).
-#[napi(js_name = "lbHashKeys")]
+#[napi(catch_unwind, js_name = "lbHashKeys")]
 pub fn lb_hash_keys(names: Vec<String>) -> Uint32Array {
     let mut out = Vec::with_capacity(2 * names.len());
     for name in &names {
@@ -86,6 +86,7 @@ fn id_key(id: &Either<String, BufferSlice<'_>>) -> u64 {
 /// `[1, chosen, chosen]` when the chosen server's bad mark has expired (the caller passes it to
 /// `goodOne`), the same layout as `lbSearchNextGood`. `marks` as for `lbSearchNextGood`.
 #[napi(
+    catch_unwind,
     js_name = "lbHashPick",
     ts_args_type = "id: string | Buffer, keys: Uint32Array, recoverTime: number, now: number, marks: Float64Array"
 )]
@@ -120,6 +121,7 @@ pub fn lb_hash_pick(
 
 /// The servers in a unique id's order of preference under `Hash`, ignoring bad marks.
 #[napi(
+    catch_unwind,
     js_name = "lbHashOrder",
     ts_args_type = "id: string | Buffer, keys: Uint32Array"
 )]
