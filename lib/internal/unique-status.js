@@ -15,12 +15,6 @@ const loggers = require('../logger');
 const log = loggers.get('Client');
 const GET_STATUS_UNIQUE = protocol.PACKETS.GET_STATUS_UNIQUE.code;
 
-/**
- * gearmand 1.1.20 copies the asked id with its NUL into a 64-byte buffer: for an id of 64 bytes it
- * sends no answer at all (and it keeps a 64-byte id of a job cut to 63 bytes).
- */
-const MAX_STATUS_UNIQUE_BYTES = 63;
-
 /** client → Map(server uid → Map(unique → callbacks waiting for an answer, oldest first)). */
 const pending = new WeakMap();
 
@@ -44,7 +38,8 @@ function badUnique(unique) {
     return new TypeError('getStatusUnique: the unique id must be a non-empty string');
   }
   if (errors.hasNul(unique)) return errors.nulError('unique id', unique);
-  return errors.tooLong('unique id', unique, MAX_STATUS_UNIQUE_BYTES);
+  // Over errors.MAX_UNIQUE_BYTES (63) gearmand 1.1.20 sends no answer at all (docs/PROTOCOL.md#limits).
+  return errors.uniqueTooLong(unique);
 }
 
 function closedError() {
@@ -199,4 +194,4 @@ function getStatusUnique(client, unique) {
   });
 }
 
-module.exports = { getStatusUnique, answer, serverLost, closeAll, MAX_STATUS_UNIQUE_BYTES };
+module.exports = { getStatusUnique, answer, serverLost, closeAll };
