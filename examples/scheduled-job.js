@@ -23,7 +23,7 @@ const unique = 'report-' + crypto.randomUUID();
 const DELAY_S = 2;
 const POLL_MS = 100;
 const STEPS = 3;
-const STEP_MS = 150;
+const STEP_MS = 250;
 
 const client = gearmanode.client({ host, port });
 let worker = null;
