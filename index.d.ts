@@ -39,8 +39,8 @@ declare module 'gearmanode' {
     type Data = string | Buffer;
     /** Queue priority of a job. */
     type Priority = 'LOW' | 'NORMAL' | 'HIGH';
-    /** Name of a load balancing strategy (case-sensitive). */
-    type LoadBalancing = 'Sequence' | 'RoundRobin';
+    /** Name of a load balancing strategy (case-sensitive); 'Hash' is beyond gearmanode 0.9.2. */
+    type LoadBalancing = 'Sequence' | 'RoundRobin' | 'Hash';
     /** npm log levels, most important first. */
     type LogLevel = 'error' | 'warn' | 'info' | 'verbose' | 'debug' | 'silly';
     /** The reason given with `socketDisconnect`: the Error, `true` after a close with an error, `undefined` for a FIN or `close()`. */
@@ -86,7 +86,12 @@ declare module 'gearmanode' {
     }
 
     interface ClientOptions extends ServerManagerOptions {
-      /** 'Sequence' (default: the first good server, sticky) or 'RoundRobin'. Deleted from this object by the constructor. */
+      /**
+       * 'Sequence' (default: the first good server, sticky), 'RoundRobin', or (beyond gearmanode
+       * 0.9.2) 'Hash': a job with a unique id goes to the server rendezvous hashing of the id picks
+       * (the same in every client naming the same servers; the next in the id's order when that one
+       * is down), others round robin. Deleted from this object by the constructor.
+       */
       loadBalancing?: LoadBalancing;
       /** How long a failed server is avoided, in ms (default 30000). Deleted from this object by the constructor. */
       recoverTime?: number;
@@ -101,6 +106,11 @@ declare module 'gearmanode' {
       recoverLimit?: number;
       /** Beyond gearmanode 0.9.2: jobs run at once per server; the next job is asked for as soon as a slot is free. */
       concurrency?: number;
+      /**
+       * Beyond gearmanode 0.9.2: ask with GRAB_JOB_ALL, so every job carries `unique`, and a reduce
+       * job also `reducer` (default false).
+       */
+      grabAll?: boolean;
     }
 
     /** Options of `Client#submitJob`. The library writes `name`, `payload` and the defaults into this object. */
@@ -128,6 +138,20 @@ declare module 'gearmanode' {
        * before the call sends nothing. The worker may still run a job already sent.
        */
       signal?: AbortSignal;
+      /**
+       * Beyond gearmanode 0.9.2: run the job at this time (SUBMIT_JOB_EPOCH), a Date or a Unix time
+       * in seconds (rounded up to whole seconds). Needs `background: true` and priority NORMAL; an
+       * invalid time is a returned Error. gearmand 1.1.20 gives the job to the first worker that
+       * asks after that time (it does not wake sleeping workers then).
+       */
+      runAt?: Date | number;
+      /**
+       * Beyond gearmanode 0.9.2: submit a reduce job (SUBMIT_REDUCE_JOB, or its background form)
+       * with this reducer function name (at most 64 bytes; priority NORMAL). gearmand hands the name
+       * to `grabAll` workers; libgearman's workers run the job as a mapper and pass its result on to
+       * the reducer.
+       */
+      reducer?: string;
     }
 
     /** Options of `Worker#addFunction`. */
@@ -146,6 +170,23 @@ declare module 'gearmanode' {
       handle?: string;
       /** Worker-side jobs: uid (`host:port`) of the server that assigned the job. */
       jobServerUid?: string;
+    }
+
+    /** Answer of `Client#getStatusUnique` (beyond gearmanode 0.9.2). */
+    interface UniqueStatus {
+      /** The unique id asked for. */
+      unique: string;
+      /** Whether the server knows a job with this unique id. */
+      known: boolean;
+      /** Whether a worker runs it. */
+      running: boolean;
+      /** The worker's last reported progress (0/0 before any). */
+      numerator: number;
+      denominator: number;
+      /** How many clients wait for the job (0 for a background job). */
+      waiting: number;
+      /** Uid ('host:port') of the server that answered. */
+      jobServerUid: string;
     }
 
     // -------------------------------------------------------------------------------------------
@@ -239,7 +280,7 @@ declare module 'gearmanode' {
       /** Created jobs not yet finished, by `job.getUid()` ('host:port#handle'). */
       jobs: { [uid: string]: ClientJob };
       /** The load balancing strategy. */
-      loadBalancer: Sequence | RoundRobin;
+      loadBalancer: Sequence | RoundRobin | Hash;
       /** true once `close()` was called (absent before). */
       closed?: boolean;
 
@@ -262,6 +303,15 @@ declare module 'gearmanode' {
       submitJobAsync(name: string, payload: Payload, options: SubmitJobOptions & { background?: false; toStringEncoding: BufferEncoding }): Promise<string>;
       submitJobAsync(name: string, payload: Payload, options?: SubmitJobOptions & { background?: false; toStringEncoding?: undefined }): Promise<Buffer>;
       submitJobAsync(name: string, payload: Payload, options?: SubmitJobOptions): Promise<Data | ClientJob<Data, true>>;
+      /**
+       * Not enumerable (beyond gearmanode 0.9.2). The status of a job by its unique id
+       * (GET_STATUS_UNIQUE): under `Hash` from the server the id belongs to, otherwise from every
+       * server, answering with the one that knows the job (or `known: false`). Rejects with a
+       * TypeError for an id that is not a non-empty string, GEARMAN_NUL_IN_ARGUMENT,
+       * GEARMAN_ARGUMENT_TOO_LARGE (over 63 bytes: gearmand 1.1.20 never answers those),
+       * GEARMAN_CLOSED, or GEARMAN_ALL_SERVERS_FAILED when no server could answer.
+       */
+      getStatusUnique(unique: string): Promise<UniqueStatus>;
       /** Closes every connection and every job; emits `close`, then removes all listeners. */
       close(): void;
       /**
@@ -305,8 +355,11 @@ declare module 'gearmanode' {
       _response(jobServer: JobServer, type: number, parsed: ParsedPacket): void;
       /** Logs and emits `error` with `new Error(message)`. */
       _unrecoverableError(message: string): void;
-      /** The next job server of the load balancer, or null (after an `error`) when all are bad. */
-      _getJobServer(): JobServer | null;
+      /**
+       * The next job server of the load balancer, or null (after an `error`) when all are bad. With
+       * a job and a strategy that places unique ids (`Hash`), the server of the job's unique id.
+       */
+      _getJobServer(job?: Job): JobServer | null;
       /** Not enumerable. Called by a JobServer after each disconnect (`lost`: not asked for by user code). */
       _jobServerDisconnected(jobServer: JobServer, err: unknown, lost?: boolean): void;
     }
@@ -420,8 +473,12 @@ declare module 'gearmanode' {
       name: string;
       /** Client: the payload as given. Worker: a Buffer, or a string with `toStringEncoding`. */
       payload: Payload;
-      /** Unique id (client: when given; worker: with `withUnique`). */
+      /** Unique id (client: when given; worker: with `withUnique` or `grabAll`). */
       unique?: string;
+      /** Beyond gearmanode 0.9.2. Client: the `reducer` option; worker (`grabAll`): the reducer of a reduce job. */
+      reducer?: string;
+      /** Beyond gearmanode 0.9.2. Client: the `runAt` option as the Unix time in seconds sent. */
+      runAt?: number;
       /** Handle assigned by the server (client: from `created` on). */
       handle?: string;
       /** Uid ('host:port') of the server of the job (client: from `submited` on). */
@@ -440,7 +497,10 @@ declare module 'gearmanode' {
 
       /** Ends the job: emits `close`, then removes all listeners. */
       close(): void;
-      /** The SUBMIT_JOB* packet type for `background` and `priority`. */
+      /**
+       * The SUBMIT_JOB* packet type for `background` and `priority`; beyond gearmanode 0.9.2,
+       * SUBMIT_REDUCE_JOB(_BACKGROUND) with `reducer`, SUBMIT_JOB_EPOCH with `runAt`.
+       */
       getPacketType(): number | undefined;
       /** 'Job(uuid=..., handle=..., server=...)' */
       toString(): string;
@@ -605,6 +665,16 @@ declare module 'gearmanode' {
     interface Sequence extends LBStrategy {}
     /** The nodes in turn, skipping bad ones. */
     interface RoundRobin extends LBStrategy {}
+    /**
+     * Beyond gearmanode 0.9.2: rendezvous hashing of unique ids over the nodes, by their names;
+     * jobs without a unique id round robin (`nextIndex`).
+     */
+    interface Hash extends RoundRobin {
+      /** The node for a job with this unique id (round robin without one), or null when all are bad. */
+      indexFor(unique?: string | Buffer | null): number | null;
+      /** The nodes in this unique id's order of preference, bad marks aside. */
+      orderFor(unique: string | Buffer): number[];
+    }
 
     interface LBStrategyConstructor {
       new (nodeCount: number): LBStrategy | Error;
@@ -622,6 +692,15 @@ declare module 'gearmanode' {
       new (nodeCount: number): RoundRobin | Error;
       readonly prototype: RoundRobin;
       super_: LBStrategyConstructor;
+    }
+    interface HashConstructor {
+      /**
+       * A strategy over nodes named `nodeNames` (a client uses 'host:port'; default '0', '1', …),
+       * or an Error when `nodeCount` is not a number or the names are not strings.
+       */
+      new (nodeCount: number, nodeNames?: string[]): Hash | Error;
+      readonly prototype: Hash;
+      super_: RoundRobinConstructor;
     }
 
     // -------------------------------------------------------------------------------------------
@@ -750,6 +829,9 @@ declare module 'gearmanode/lib/gearmanode/load-balancing' {
   export type RoundRobin = gearmanode.RoundRobin;
   export const Sequence: gearmanode.SequenceConstructor;
   export const RoundRobin: gearmanode.RoundRobinConstructor;
+  export type Hash = gearmanode.Hash;
+  /** Not enumerable (beyond gearmanode 0.9.2). */
+  export const Hash: gearmanode.HashConstructor;
 }
 
 declare module 'gearmanode/lib/gearmanode/server-manager' {
@@ -959,6 +1041,8 @@ declare module 'gearmanode/lib/errors' {
   /** The GEARMAN_NUL_IN_ARGUMENT error for a `what` ('function name', ...) whose value contains NUL. */
   export function nulError(what: string, value: unknown): GearmanError;
   /** The GEARMAN_ARGUMENT_TOO_LARGE error for a unique id over MAX_UNIQUE_BYTES, or null. */
+  /** GEARMAN_ARGUMENT_TOO_LARGE when `value` (a string as UTF-8, or a Buffer) is over `max` bytes, else null. */
+  export function tooLong(what: string, value: unknown, max: number): GearmanError | null;
   export function uniqueTooLong(unique: unknown): GearmanError | null;
 }
 

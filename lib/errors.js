@@ -108,14 +108,22 @@ function nulError(what, value) {
 }
 
 /**
+ * The Error returned for an argument longer than gearmand accepts (`what` names it, `max` is the
+ * limit in bytes), or null.
+ */
+function tooLong(what, value, max) {
+  if (value === undefined || value === null || value === '') return null;
+  const n = Buffer.isBuffer(value) ? value.length : Buffer.byteLength(String(value));
+  if (n <= max) return null;
+  return create(CODES.ARGUMENT_TOO_LARGE, `${what} is ${n} bytes long, the server accepts at most ${max}`);
+}
+
+/**
  * The Error returned for a unique id longer than gearmand accepts (it would answer ERROR instead of
  * JOB_CREATED, and the JOB_CREATED of the next job would then be taken for this one), or null.
  */
 function uniqueTooLong(unique) {
-  if (unique === undefined || unique === null || unique === '') return null;
-  const n = Buffer.isBuffer(unique) ? unique.length : Buffer.byteLength(String(unique));
-  if (n <= MAX_UNIQUE_BYTES) return null;
-  return create(CODES.ARGUMENT_TOO_LARGE, `unique id is ${n} bytes long, the server accepts at most ${MAX_UNIQUE_BYTES}`);
+  return tooLong('unique id', unique, MAX_UNIQUE_BYTES);
 }
 
-module.exports = { CODES, GearmanError, create, fromCore, hasNul, nulError, uniqueTooLong, MAX_UNIQUE_BYTES };
+module.exports = { CODES, GearmanError, create, fromCore, hasNul, nulError, tooLong, uniqueTooLong, MAX_UNIQUE_BYTES };

@@ -14,7 +14,7 @@ const { defaultServer } = require('./support/hooks');
 const ROOT = path.resolve(__dirname, '..');
 const children = new Set();
 /** The function names of the examples, without the suffix. */
-const FUNCTIONS = ['reverse', 'count-slowly', 'reverse-bytes', 'describe-text', 'square', 'where'];
+const FUNCTIONS = ['reverse', 'count-slowly', 'reverse-bytes', 'describe-text', 'square', 'where', 'nightly-report'];
 const suffixes = [];
 
 /** Environment of one example run: the default server and a fresh function-name suffix. */
@@ -200,6 +200,20 @@ describe('examples', function () {
       '[client] status: known=false running=false progress=0/0',
       /the server forgot the job: it is finished \(\d+ status requests\)\./,
     ], 'background-status.js');
+  });
+
+  it('scheduled-job.js schedules a job 2 s ahead and follows it by its unique id until it is finished', async function () {
+    assertOutput(await run('scheduled-job.js'), [
+      /\[client\] scheduled job created, handle H:\S+, unique id (report-[0-9a-f-]+)/,
+      /\[client\] it is due at \S+Z/,
+      '[client] status: known=true running=false progress=0/0 (waiting for its time)',
+      '[worker] the time has come: starting the worker',
+      /\[worker\] got 'the numbers of the day' \(unique id report-[0-9a-f-]+\), after its time/,
+      /\[client\] status: known=true running=true progress=\d\/\d/,
+      '[worker] job complete',
+      '[client] status: known=false running=false progress=0/0',
+      /the server forgot the job: it is finished \(\d+ status requests\)\./,
+    ], 'scheduled-job.js');
   });
 
   it('binary-payloads.js sends all 256 byte values both ways and decodes with toStringEncoding', async function () {

@@ -12,19 +12,23 @@ const errors = require('../errors');
 const lb = require('./load-balancing');
 const ServerManager = require('./server-manager').ServerManager;
 const jobServerModule = require('./job-server');
-const Job = require('./job').Job;
+const jobModule = require('./job');
 const owners = require('../internal/owner');
 const promises = require('../internal/promises');
+const uniqueStatus = require('../internal/unique-status');
 const clientJobs = require('../internal/client-jobs');
 
+const Job = jobModule.Job;
 const T = protocol.PACKET_TYPES;
+const STATUS_RES_UNIQUE = protocol.PACKETS.STATUS_RES_UNIQUE.code;
 /** The packets after which the server says nothing more about a job. */
 const TERMINAL = new Set([T.WORK_COMPLETE, T.WORK_FAIL, T.WORK_EXCEPTION]);
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 /**
  * @param {object} [options] `host`, `port`, `servers`, `loadBalancing` ('Sequence'|'RoundRobin'),
- *   `recoverTime` (ms); beyond gearmanode: `connectTimeout` (ms), `maxPacketSize` (bytes), `tls`
+ *   `recoverTime` (ms); beyond gearmanode: `loadBalancing: 'Hash'` (a job's unique id picks its
+ *   server, see load-balancing.js), `connectTimeout` (ms), `maxPacketSize` (bytes), `tls`
  *   (`true` or `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
  * @returns {Client|Error}
  */
@@ -48,6 +52,7 @@ function Client(options) {
   const n = this.jobServers.length;
   if (loadBalancing === 'RoundRobin') this.loadBalancer = new lb.RoundRobin(n);
   else if (loadBalancing === 'Sequence') this.loadBalancer = new lb.Sequence(n);
+  else if (loadBalancing === 'Hash') this.loadBalancer = new lb.Hash(n, this.jobServers.map((js) => js.getUid()));
   else return new Error('unknow load balancing strategy: ' + loadBalancing);
 
   if (!common.isNumber(recoverTime)) return new Error('option recoverTime is not number');
@@ -65,6 +70,7 @@ Client.prototype.close = function () {
   if (this.closed === true) return; // COMPATIBILITY.md#fixed-10: a second close is harmless
   this.closed = true;
   this.closeServers();
+  uniqueStatus.closeAll(this);
   const jobs = this.jobs;
   for (const k of Object.keys(jobs)) {
     jobs[k].close();
@@ -79,7 +85,8 @@ Client.prototype.close = function () {
  * @param {string} name function name
  * @param {string|Buffer} payload
  * @param {object} [options] `background`, `priority` ('LOW'|'NORMAL'|'HIGH'), `unique`,
- *   `toStringEncoding`, `encoding` (deprecated)
+ *   `toStringEncoding`, `encoding` (deprecated); beyond gearmanode: `runAt` (a Date or Unix
+ *   seconds, with `background: true`: SUBMIT_JOB_EPOCH), `reducer` (SUBMIT_REDUCE_JOB)
  * @returns {Job|Error}
  */
 Client.prototype.submitJob = function (name, payload, options) {
@@ -106,7 +113,8 @@ Client.prototype.submitJob = function (name, payload, options) {
   job.processing = true;
   let packet;
   try {
-    packet = protocol.encodePacket(job.getPacketType(), [name, options.unique || '', payload]);
+    packet = protocol.encodePacket(job.getPacketType(),
+      jobModule.internals.submitArgs(job, name, options.unique || '', payload));
   } catch (err) {
     return err;
   }
@@ -128,7 +136,7 @@ function emitSubmited(job) {
  * (A function per call rather than a closure per job: thousands of jobs may be in flight.)
  */
 function submitTo(client, job, packet) {
-  const jobServer = client._getJobServer();
+  const jobServer = client._getJobServer(job);
   if (!jobServer) {
     const err = errors.create(errors.CODES.ALL_SERVERS_FAILED, 'all job servers fail');
     clientJobs.ended(job, 'error', err);
@@ -157,9 +165,14 @@ Client.prototype.toString = function () {
   return 'Client(jobServers=' + util.inspect(this.jobServers) + ')';
 };
 
-/** @returns {JobServer|null} the next server the load balancer picks */
-Client.prototype._getJobServer = function () {
-  const idx = this.loadBalancer.nextIndex();
+/**
+ * @param {Job} [job] the job to place: a strategy with `indexFor` (Hash) places it by its unique id
+ * @returns {JobServer|null} the next server the load balancer picks
+ */
+Client.prototype._getJobServer = function (job) {
+  const balancer = this.loadBalancer;
+  const idx = job !== undefined && typeof balancer.indexFor === 'function'
+    ? balancer.indexFor(job.unique) : balancer.nextIndex();
   if (idx === null) {
     this._unrecoverableError('failed to obtain job server from load balancer (all servers invalid?)');
     return null;
@@ -178,6 +191,11 @@ function convert(job, data) {
 
 /** Turns a server answer about a job into the job's event. */
 Client.prototype._response = function (jobServer, type, parsed) {
+  if (type === STATUS_RES_UNIQUE) {
+    // About a unique id, not a handle: it answers a getStatusUnique.
+    uniqueStatus.answer(this, jobServer, parsed);
+    return;
+  }
   const key = jobServer.getUid() + '#' + parsed[1];
   if (!hasOwn(this.jobs, key)) {
     // A job that timed out or was aborted may still hear from the server: dropped quietly.
@@ -239,6 +257,7 @@ Client.prototype._response = function (jobServer, type, parsed) {
 // ends now with `error` (code GEARMAN_CONNECTION_LOST) and `close` (COMPATIBILITY.md#fixed-16).
 owners.hide(Client.prototype, owners.SERVER_DOWN, function (jobServer, err) {
   if (this.closed === true) return;
+  uniqueStatus.serverLost(this, jobServer, err);
   const uid = jobServer.getUid();
   clientJobs.serverGone(this, uid);
   const jobs = this.jobs;
@@ -293,6 +312,18 @@ owners.hide(Client.prototype, 'shutdown', function (options) {
  */
 owners.hide(Client.prototype, 'submitJobAsync', function (name, payload, options) {
   return promises.submitJobAsync(this, name, payload, options);
+});
+
+/**
+ * Asks for the status of a job by its unique id (beyond gearmanode 0.9.2; GET_STATUS_UNIQUE):
+ * a Promise of `{unique, known, running, numerator, denominator, waiting, jobServerUid}`, where
+ * `waiting` counts the clients waiting for the job. Under `Hash` it asks the server the id belongs
+ * to; otherwise every server, answering with the one that knows the job (or `known: false`).
+ * @param {string} unique
+ * @returns {Promise<object>}
+ */
+owners.hide(Client.prototype, 'getStatusUnique', function (unique) {
+  return uniqueStatus.getStatusUnique(this, unique);
 });
 
 module.exports = { Client };

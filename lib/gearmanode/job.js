@@ -15,10 +15,12 @@ const diagnostics = require('../internal/diagnostics');
 const hide = require('../internal/owner').hide;
 
 const T = protocol.PACKET_TYPES;
+const P = protocol.PACKETS;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 // Client-side options: first the keys and defaults, then the value ranges (an unknown key is
-// reported before any default is written into the caller's object).
+// reported before any default is written into the caller's object). `runAt` and `reducer` are
+// beyond gearmanode 0.9.2 and checked by schedulingError.
 const CLIENT_DEFAULTS = {
   name: 'mandatory',
   payload: 'mandatory',
@@ -29,6 +31,8 @@ const CLIENT_DEFAULTS = {
   encoding: 'utf8',
   timeout: 'optional',
   signal: 'optional',
+  runAt: 'optional',
+  reducer: 'optional',
 };
 const CLIENT_RANGES = {
   name: 'mandatory',
@@ -40,7 +44,64 @@ const CLIENT_RANGES = {
   encoding: ['utf8', 'ascii'],
   timeout: 'optional',
   signal: 'optional',
+  runAt: 'optional',
+  reducer: 'optional',
 };
+
+/** gearmand's limit on a reducer name: a longer one is refused with ERROR ARGUMENT_TOO_LARGE. */
+const MAX_REDUCER_BYTES = 64;
+
+/**
+ * `runAt` as the Unix time in whole seconds that SUBMIT_JOB_EPOCH carries, rounded up so that the
+ * job never runs before it; an Error for anything but a valid Date or a finite number whose
+ * seconds are exact in a JS number (gearmand reads the field with strtoll and drops a job whose
+ * time overflows it without any answer).
+ */
+function epochSeconds(runAt) {
+  let s = NaN;
+  if (util.types.isDate(runAt)) s = Math.ceil(runAt.getTime() / 1000);
+  else if (typeof runAt === 'number') s = Math.ceil(runAt);
+  if (!Number.isFinite(s) || Math.abs(s) > Number.MAX_SAFE_INTEGER) {
+    return new Error('invalid runAt: expected a valid Date or a Unix time in seconds (a finite number), got '
+      + (util.types.isDate(runAt) ? 'an invalid Date' : util.inspect(runAt)));
+  }
+  return s === 0 ? 0 : s; // no -0 on the wire
+}
+
+/**
+ * Checks `runAt` and `reducer` (present when not undefined) against the other options; returns an
+ * Error or null. gearmand gives scheduled and reduce jobs normal priority (their packets carry
+ * none), runs scheduled jobs in the background only, and has no scheduled reduce job.
+ */
+function schedulingError(options) {
+  const runAt = options.runAt;
+  const reducer = options.reducer;
+  if (runAt !== undefined && reducer !== undefined) {
+    return new Error('runAt and reducer cannot be combined (gearmand has no scheduled reduce job)');
+  }
+  if (runAt !== undefined) {
+    if (options.background !== true) {
+      return new Error('runAt needs background: true (gearmand runs scheduled jobs in the background)');
+    }
+    if (options.priority !== 'NORMAL') {
+      return new Error(`runAt needs priority NORMAL (a scheduled job has no priority), got ${options.priority}`);
+    }
+    const s = epochSeconds(runAt);
+    if (s instanceof Error) return s;
+  }
+  if (reducer !== undefined) {
+    if (typeof reducer !== 'string' || reducer === '') {
+      return new Error('invalid reducer: expected the name of a function (a non-empty string)');
+    }
+    if (errors.hasNul(reducer)) return errors.nulError('reducer', reducer);
+    const tooLong = errors.tooLong('reducer', reducer, MAX_REDUCER_BYTES);
+    if (tooLong) return tooLong;
+    if (options.priority !== 'NORMAL') {
+      return new Error(`reducer needs priority NORMAL (a reduce job has no priority), got ${options.priority}`);
+    }
+  }
+  return null;
+}
 
 const PACKET_TYPE = {
   false: { LOW: T.SUBMIT_JOB_LOW, NORMAL: T.SUBMIT_JOB, HIGH: T.SUBMIT_JOB_HIGH },
@@ -56,7 +117,9 @@ const workerState = new WeakMap();
 /**
  * @param {Client|Worker} clientOrWorker
  * @param {object} options `name`, `payload`; client: `unique`, `background`, `priority`,
- *   `toStringEncoding`, `encoding`; worker: `handle`, `jobServerUid`, `unique`
+ *   `toStringEncoding`, `encoding`, beyond gearmanode: `runAt` (a Date or Unix seconds: a
+ *   scheduled background job), `reducer` (a reduce job); worker: `handle`, `jobServerUid`,
+ *   `unique`, `reducer`
  * @returns {Job|Error}
  */
 function Job(clientOrWorker, options) {
@@ -78,6 +141,8 @@ function Job(clientOrWorker, options) {
     if (rslt instanceof Error) return rslt;
     rslt = common.verifyOptions(options, CLIENT_RANGES);
     if (rslt instanceof Error) return rslt;
+    rslt = schedulingError(options);
+    if (rslt instanceof Error) return rslt;
     if (options.toStringEncoding) {
       if (!Buffer.isEncoding(options.toStringEncoding)) {
         return new Error('invalid encoding: ' + options.toStringEncoding);
@@ -88,9 +153,13 @@ function Job(clientOrWorker, options) {
     this.priority = options.priority;
     this.encoding = options.encoding;
     this.processing = false;
+    // Only when given: a job of gearmanode's options keeps the original's fields.
+    if (options.runAt !== undefined) this.runAt = epochSeconds(options.runAt);
+    if (options.reducer !== undefined) this.reducer = options.reducer;
   } else if (clientOrWorker._type === 'Worker') {
     this.handle = options.handle;
     this.jobServerUid = options.jobServerUid;
+    if (options.reducer !== undefined) this.reducer = options.reducer;
   }
   EventEmitter.call(this);
 }
@@ -117,8 +186,16 @@ Job.prototype.close = function () {
   this.removeAllListeners();
 };
 
-/** @returns {number|undefined} the SUBMIT_JOB* type for `background` and `priority` */
+/**
+ * @returns {number|undefined} the SUBMIT_JOB* type for `background` and `priority`; beyond
+ *   gearmanode, SUBMIT_REDUCE_JOB(_BACKGROUND) for a job with `reducer` and SUBMIT_JOB_EPOCH for
+ *   one with `runAt`
+ */
 Job.prototype.getPacketType = function () {
+  if (hasOwn(this, 'reducer') && this.reducer !== undefined) {
+    return this.background ? P.SUBMIT_REDUCE_JOB_BACKGROUND.code : P.SUBMIT_REDUCE_JOB.code;
+  }
+  if (hasOwn(this, 'runAt') && this.runAt !== undefined) return P.SUBMIT_JOB_EPOCH.code;
   // As in gearmanode 0.9.2: a truthy `background` picks the background types; a priority that is
   // not one of the three (inherited names such as 'toString' included) gives undefined.
   const byPriority = PACKET_TYPE[Boolean(this.background)];
@@ -136,6 +213,18 @@ Job.prototype.getUid = function () {
 
 // ---------------------------------------------------------------------------------------------
 // client side
+
+/**
+ * The arguments of this job's submit packet (see getPacketType). gearmand 1.1.20 reads four
+ * arguments before the data of a reduce job (function, unique, reducer and an aggregator it
+ * ignores; docs/PROTOCOL.md#extended): with the three of the protocol document it never answers, and the
+ * connection is out of step from then on. The fourth is sent empty, as libgearman does.
+ */
+function submitArgs(job, name, unique, payload) {
+  if (hasOwn(job, 'reducer') && job.reducer !== undefined) return [name, unique, job.reducer, '', payload];
+  if (hasOwn(job, 'runAt') && job.runAt !== undefined) return [name, unique, String(job.runAt), payload];
+  return [name, unique, payload];
+}
 
 /**
  * Asks the server for the status of this background job; the answer comes as a `status` event.
@@ -277,6 +366,6 @@ hide(Job.prototype, 'promise', function () {
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {
-  value: { stateOf, isOpen, traceStart, traceEnd },
+  value: { stateOf, isOpen, submitArgs, traceStart, traceEnd },
   enumerable: false,
 });

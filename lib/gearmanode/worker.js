@@ -22,6 +22,8 @@ const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 const PRE_SLEEP = protocol.encodePacket(T.PRE_SLEEP);
 const GRAB_JOB = protocol.encodePacket(T.GRAB_JOB);
 const GRAB_JOB_UNIQ = protocol.encodePacket(T.GRAB_JOB_UNIQ);
+const GRAB_JOB_ALL = protocol.encodePacket(protocol.PACKETS.GRAB_JOB_ALL.code);
+const JOB_ASSIGN_ALL = protocol.PACKETS.JOB_ASSIGN_ALL.code;
 const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
 
 /**
@@ -31,12 +33,14 @@ const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
  * - recovering: job server uid → {timer, attempts} while reconnecting
  * - limit: the `concurrency` option (0: gearmanode's behaviour, one GRAB per NOOP)
  * - grabbing: job server uid → GRAB_JOBs sent and not answered yet (only counted with a limit)
+ * - grabAll: the `grabAll` option (asks with GRAB_JOB_ALL)
  */
 const hidden = new WeakMap();
 function state(worker) {
   let s = hidden.get(worker);
   if (s === undefined) {
-    s = { registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map() };
+    s = { registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map(),
+      grabAll: false };
     hidden.set(worker, s);
   }
   return s;
@@ -46,8 +50,9 @@ function state(worker) {
  * @param {object} [options] `host`, `port`, `servers`, `withUnique` (boolean), `recoverTime` (ms
  *   before reconnecting to a lost server), `recoverLimit` (attempts); beyond gearmanode:
  *   `connectTimeout` (ms), `maxPacketSize` (bytes), `concurrency` (jobs run at once per server;
- *   the worker then asks for the next job as soon as a slot is free), `tls` (`true` or
- *   `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
+ *   the worker then asks for the next job as soon as a slot is free), `grabAll` (boolean: asks
+ *   with GRAB_JOB_ALL, so every job carries its unique id and a reduce job its `reducer`), `tls`
+ *   (`true` or `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
  * @returns {Worker|Error}
  */
 function Worker(options) {
@@ -56,6 +61,10 @@ function Worker(options) {
   const concurrency = options.concurrency;
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
     return new Error("value '" + concurrency + "' not in defined range, key=concurrency");
+  }
+  const grabAll = options.grabAll;
+  if (grabAll !== undefined && grabAll !== true && grabAll !== false) {
+    return new Error("value '" + grabAll + "' not in defined range, key=grabAll");
   }
   const withUnique = options.withUnique;
   const recoverTime = options.recoverTime;
@@ -70,12 +79,13 @@ function Worker(options) {
   this.recoverTime = recoverTime === undefined ? common.DEFAULT_RECOVER_TIME : recoverTime;
   this.recoverLimit = recoverLimit === undefined ? 3 : recoverLimit;
   this._type = 'Worker';
-  const serverOptions = owners.takeSocketOptions(this, options, ['concurrency']);
+  const serverOptions = owners.takeSocketOptions(this, options, ['concurrency', 'grabAll']);
   if (serverOptions instanceof Error) return serverOptions;
   const rslt = this.initServers(serverOptions);
   if (rslt instanceof Error) return rslt;
   this.functions = {};
   if (concurrency !== undefined) state(this).limit = concurrency;
+  if (grabAll === true) state(this).grabAll = true;
   EventEmitter.call(this);
 }
 util.inherits(Worker, EventEmitter);
@@ -215,7 +225,7 @@ Worker.prototype._unrecoverableError = function (msg) {
 Worker.prototype._response = function (jobServer, type, parsed) {
   switch (type) {
     case T.NOOP:
-      if (state(this).limit === 0) jobServer.send(this.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB);
+      if (state(this).limit === 0) jobServer.send(grabPacket(this));
       else grabIfFree(this, jobServer);
       return;
     case T.NO_JOB: {
@@ -229,15 +239,18 @@ Worker.prototype._response = function (jobServer, type, parsed) {
       return;
     }
     case T.JOB_ASSIGN:
-    case T.JOB_ASSIGN_UNIQ: {
-      const uniq = type === T.JOB_ASSIGN_UNIQ;
+    case T.JOB_ASSIGN_UNIQ:
+    case JOB_ASSIGN_ALL: {
+      const uniq = type !== T.JOB_ASSIGN;
+      const all = type === JOB_ASSIGN_ALL;
       const options = {
         handle: parsed[1],
         name: parsed[2],
         jobServerUid: jobServer.getUid(),
-        payload: uniq ? parsed[4] : parsed[3],
+        payload: all ? parsed[5] : uniq ? parsed[4] : parsed[3],
       };
       if (uniq) options.unique = parsed[3];
+      if (all) options.reducer = parsed[4];
       const job = new Job(this, options);
       const st = state(this);
       if (st.limit > 0) countGrab(st, jobServer.getUid(), -1);
@@ -265,7 +278,16 @@ function grabIfFree(worker, jobServer) {
   const busy = (running === undefined ? 0 : running.size) + (st.grabbing.get(uid) || 0);
   if (busy >= st.limit) return;
   countGrab(st, uid, 1);
-  jobServer.send(worker.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB);
+  jobServer.send(grabPacket(worker));
+}
+
+/**
+ * The packet that asks for a job: GRAB_JOB_ALL with `grabAll` (gearmand then answers JOB_ASSIGN_ALL
+ * for a reduce job, JOB_ASSIGN_UNIQ for any other), else as `withUnique` says.
+ */
+function grabPacket(worker) {
+  if (state(worker).grabAll) return GRAB_JOB_ALL;
+  return worker.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB;
 }
 
 /** Runs the user function for an assigned job; a missing or failing function never hangs the job. */
