@@ -33,7 +33,7 @@ function Client(options) {
   delete options.loadBalancing;
   delete options.recoverTime;
   if (loadBalancing === undefined) loadBalancing = 'Sequence';
-  if (recoverTime === undefined) recoverTime = 30000;
+  if (recoverTime === undefined) recoverTime = common.DEFAULT_RECOVER_TIME;
 
   this._type = 'Client';
   const serverOptions = owners.takeSocketOptions(this, options);
@@ -225,7 +225,7 @@ Client.prototype._response = function (jobServer, type, parsed) {
 
 // A connection went away: its created foreground jobs will get no answer on it, so each one
 // ends now with `error` (code GEARMAN_CONNECTION_LOST) and `close` (§11.1 #16).
-owners.hide(Client.prototype, '_jobServerDisconnected', function (jobServer, err) {
+owners.hide(Client.prototype, owners.SERVER_DOWN, function (jobServer, err) {
   if (this.closed === true) return;
   const uid = jobServer.getUid();
   const jobs = this.jobs;

@@ -194,3 +194,12 @@ module.exports = {
   abstractMethod,
   createUUID,
 };
+
+/** How long a failed job server stays marked bad (ms) when no `recoverTime` is given (0.9.2's 30 s). */
+const DEFAULT_RECOVER_TIME = 30000;
+
+// Beyond 0.9.2, for the library's own modules (not enumerable: the module's keys stay 0.9.2's).
+const extras = { sloppySet, DEFAULT_RECOVER_TIME };
+for (const k of Object.keys(extras)) {
+  Object.defineProperty(module.exports, k, { value: extras[k], enumerable: false });
+}

@@ -86,23 +86,10 @@ function Job(clientOrWorker, options) {
     this.handle = options.handle;
     this.jobServerUid = options.jobServerUid;
   }
-  // A job's listener table as a fast-mode object (see JobEvents) instead of the dictionary-mode
-  // `{__proto__: null}` EventEmitter would make: about 200 bytes less per job in flight.
-  this._events = new JobEvents();
-  this._eventsCount = 0;
   EventEmitter.call(this);
 }
 util.inherits(Job, EventEmitter);
 
-/**
- * The `_events` table of a job: an object whose prototype chain ends without Object.prototype (so
- * `events['toString']` is undefined, as with EventEmitter's own table) and that V8 keeps in fast
- * mode, since every job gets the same few keys. Node's EventEmitter accepts a preset `_events`
- * (it then keeps the table's shape on removeListener, writing undefined instead of deleting);
- * removeAllListeners() and close() go back to EventEmitter's own table.
- */
-function JobEvents() {}
-JobEvents.prototype = Object.create(null);
 
 Job.logger = loggers.get('Job');
 const log = Job.logger;

@@ -15,16 +15,7 @@ const loggers = require('../logger');
 const core = require('../internal/native');
 
 const hasOwn = Object.prototype.hasOwnProperty;
-const DEFAULT_RECOVER_TIME = 30000;
-
-/** `obj[key] = value` with gearmanode's sloppy-mode leniency (no throw on a frozen or primitive obj). */
-function sloppySet(obj, key, value) {
-  if (obj === null || obj === undefined) {
-    obj[key] = value; // TypeError, as in sloppy mode
-  } else if (typeof obj === 'object' || typeof obj === 'function') {
-    Reflect.set(obj, key, value);
-  }
-}
+const sloppySet = common.sloppySet;
 
 /** `delete obj[key]` with the same leniency. */
 function sloppyDelete(obj, key) {
@@ -50,7 +41,7 @@ function LBStrategy(nodeCount) {
   }
   this.nodeCount = nodeCount;
   this.badNodes = {};
-  this.recoverTime = DEFAULT_RECOVER_TIME;
+  this.recoverTime = common.DEFAULT_RECOVER_TIME;
 }
 
 LBStrategy.logger = loggers.get('LBStrategy');

@@ -72,7 +72,7 @@ function Worker(options) {
     return new Error("value '" + withUnique + "' not in defined range, key=withUnique");
   }
   this.withUnique = withUnique === undefined ? false : withUnique;
-  this.recoverTime = recoverTime === undefined ? 30000 : recoverTime;
+  this.recoverTime = recoverTime === undefined ? common.DEFAULT_RECOVER_TIME : recoverTime;
   this.recoverLimit = recoverLimit === undefined ? 3 : recoverLimit;
   this._type = 'Worker';
   const serverOptions = owners.takeSocketOptions(this, options, ['concurrency']);
@@ -403,7 +403,7 @@ function track(worker, jobServer, job, fnOptions) {
 
 // A server was lost (FIN, socket error): close its running jobs, then reconnect after
 // `recoverTime` and register again, up to `recoverLimit` failed attempts in a row (§7.6).
-owners.hide(Worker.prototype, '_jobServerDisconnected', function (jobServer, err, lost) {
+owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost) {
   const st = state(this);
   const uid = jobServer.getUid();
   st.grabbing.delete(uid);
@@ -422,7 +422,7 @@ owners.hide(Worker.prototype, '_jobServerDisconnected', function (jobServer, err
 
 // A server got connected: if it was being recovered (or given up on) and something else opened
 // the connection meanwhile, register again now.
-owners.hide(Worker.prototype, '_jobServerConnected', function (jobServer) {
+owners.hide(Worker.prototype, owners.SERVER_UP, function (jobServer) {
   const st = state(this);
   const uid = jobServer.getUid();
   const attempt = st.recovering.get(uid);

@@ -18,11 +18,8 @@ const kRead = Symbol('gearmanode.bytesRead');
 const kWritten = Symbol('gearmanode.bytesWritten');
 const kRefed = Symbol('gearmanode.refed');
 
-const EV_CONNECT = 1;
-const EV_DATA = 2;
-const EV_ERROR = 3;
-const EV_END = 4;
-const EV_CLOSE = 5;
+// The kinds of event the core delivers (defined once, in Rust: src/binding/connection.rs).
+const EV = native.EventKind;
 
 // The frame table of the chunk being pushed right now. A 'data' listener that runs synchronously
 // inside push() (the flowing case, always the JobServer's) can skip scanning the chunk again.
@@ -31,7 +28,7 @@ let currentFrames = null;
 
 /**
  * The frame table the core computed for `chunk`, if `chunk` is the chunk being delivered right now.
- * @returns {Uint32Array|null} `[code, start, end, argc, (argStart, argEnd) * argc]` per packet
+ * @returns {Uint32Array|null} one frame per packet, laid out as the core's FrameSlot says
  */
 function framesOf(chunk) {
   return chunk === currentChunk ? currentFrames : null;
@@ -46,6 +43,17 @@ function flush(socket) {
   else conn.writev(out);
 }
 
+/**
+ * Node internals this class relies on, each because an application may use the socket as the
+ * `net.Socket` 0.9.2 gave it (`jobServer.socket`), and each checked by test/native-socket.test.js
+ * so that a Node release that changes it fails there first:
+ * - `_unrefTimer()`: net.Socket's restart of the idle timer of `setTimeout(ms)`; net.Socket calls
+ *   it on its own reads and writes, which this class bypasses, so it calls it on each of its own.
+ *   Without it, `socket.setTimeout(ms)` would fire `timeout` on a busy connection.
+ * - `_getpeername()` / `_getsockname()`: what net.Socket's `remoteAddress`, `remotePort`,
+ *   `remoteFamily`, `localAddress`, `localPort` and `address()` read (they ask the libuv handle
+ *   otherwise, and this socket has none).
+ */
 class NativeSocket extends net.Socket {
   /**
    * @param {object} [options] `connectTimeout` (ms), `maxPacketSize` (bytes), `tls` (normalised by
@@ -128,7 +136,7 @@ class NativeSocket extends net.Socket {
   _onNative(kind, a, b) {
     if (this.destroyed) return;
     switch (kind) {
-      case EV_DATA: {
+      case EV.Data: {
         this[kRead] += a.length;
         this._unrefTimer();
         currentChunk = a;
@@ -146,7 +154,7 @@ class NativeSocket extends net.Socket {
         }
         break;
       }
-      case EV_CONNECT:
+      case EV.Connect:
         this.connecting = false;
         this[kInfo] = a;
         if (this[kKeepAlive]) this[kConn].setKeepAlive(true, this[kKeepAlive].delay);
@@ -161,13 +169,13 @@ class NativeSocket extends net.Socket {
           this.emit('secureConnect');
         }
         break;
-      case EV_ERROR:
+      case EV.Error:
         this.destroy(a);
         break;
-      case EV_END:
+      case EV.End:
         this.push(null);
         break;
-      case EV_CLOSE:
+      case EV.Close:
         this.destroy();
         break;
       default:

@@ -1,8 +1,57 @@
 'use strict';
 /**
  * What Client and Worker share beyond the ServerManager mixin of the original: the connection
- * options this library adds, deferred job errors, and methods kept off the enumerable surface.
+ * options this library adds, deferred job errors, methods kept off the enumerable surface, and the
+ * owner interface: everything a JobServer uses of the Client or Worker that owns it.
+ *
+ * The owner interface (a JobServer's `clientOrWorker`; test doubles implement the same):
+ * - 0.9.2's, kept because applications and their suites observe it (COMPATIBILITY.md#jobserver):
+ *   `_type` ('Client' | 'Worker'), `emit(...)` (socketConnect, socketError, socketDisconnect,
+ *   jobServerError), `_response(jobServer, type, parsed)`, `_unrecoverableError(message)`, `jobs`
+ *   (JOB_CREATED files the job there), and for a Client `loadBalancer.badOne(index)` with
+ *   `_getJobServerIndexByUid(uid)` when a connection fails (markBad below);
+ * - this library's: `closed`, `_socketOptions` (takeSocketOptions below), and two hooks under the
+ *   symbols SERVER_UP / SERVER_DOWN, called by the lifecycle (lib/internal/lifecycle.js) after
+ *   0.9.2's events of a connect and of a teardown. An owner without them is simply not told.
  */
+const native = require('./native');
+
+/** Hook `owner[SERVER_UP](jobServer)`: the job server got connected (after `socketConnect`). */
+const SERVER_UP = Symbol('gearmanode.serverUp');
+/**
+ * Hook `owner[SERVER_DOWN](jobServer, err, lost)`: the job server's connection ended (after
+ * `socketDisconnect` and after its queued sends failed); `lost` when it failed rather than being
+ * closed by user code.
+ */
+const SERVER_DOWN = Symbol('gearmanode.serverDown');
+
+function serverUp(owner, js) {
+  if (typeof owner[SERVER_UP] === 'function') owner[SERVER_UP](js);
+}
+
+function serverDown(owner, js, err, lost) {
+  if (typeof owner[SERVER_DOWN] === 'function') owner[SERVER_DOWN](js, err, lost);
+}
+
+/** A Client marks a failed server bad in its load balancer (workers have none), as 0.9.2 did. */
+function markBad(js) {
+  const owner = js.clientOrWorker;
+  if (owner !== undefined && owner !== null && owner._type === 'Client' && owner.loadBalancer) {
+    owner.loadBalancer.badOne(owner._getJobServerIndexByUid(js.getUid()));
+  }
+}
+
+/** The owner's connection options beyond gearmanode's, or undefined. */
+function socketOptions(owner) {
+  const o = owner && owner._socketOptions;
+  return o ? o : undefined;
+}
+
+/** The largest packet accepted from a server of this owner (the `maxPacketSize` option). */
+function maxPacketSize(owner) {
+  const o = socketOptions(owner);
+  return o && o.maxPacketSize ? o.maxPacketSize : native.DEFAULT_MAX_PACKET_SIZE;
+}
 
 /** Options beyond gearmanode's, read by each job server's socket. */
 const SOCKET_OPTIONS = ['connectTimeout', 'maxPacketSize', 'tls'];
@@ -124,4 +173,7 @@ function hide(target, name, value) {
   Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
-module.exports = { takeSocketOptions, normaliseTls, deferJobError, hide, SOCKET_OPTIONS };
+module.exports = {
+  takeSocketOptions, normaliseTls, deferJobError, hide, SOCKET_OPTIONS,
+  SERVER_UP, SERVER_DOWN, serverUp, serverDown, markBad, socketOptions, maxPacketSize,
+};

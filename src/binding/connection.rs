@@ -18,22 +18,19 @@ use napi::{check_status, Env, Result, Status};
 use napi_derive::napi;
 
 use super::values::JsOut;
+use super::EventKind;
 use crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE;
 use crate::protocol::packet::Magic;
 use crate::transport::{
     ConnectOptions, Connection, Event, EventSink, Framing, TlsOptions, TransportError,
 };
 
-/// Event kinds, the first argument of the JS callback.
-pub const EV_CONNECT: u32 = 1;
-/// `(2, chunk: Buffer, frames: Uint32Array)`.
-pub const EV_DATA: u32 = 2;
-/// `(3, err: Error)`.
-pub const EV_ERROR: u32 = 3;
-/// `(4)`: the server closed its side.
-pub const EV_END: u32 = 4;
-/// `(5, hadError: boolean)`: the last event.
-pub const EV_CLOSE: u32 = 5;
+// Event kinds, the first argument of the JS callback (defined once: `EventKind`).
+const EV_CONNECT: u32 = EventKind::Connect as u32;
+const EV_DATA: u32 = EventKind::Data as u32;
+const EV_ERROR: u32 = EventKind::Error as u32;
+const EV_END: u32 = EventKind::End as u32;
+const EV_CLOSE: u32 = EventKind::Close as u32;
 
 type JsArgs = FnArgs<(u32, JsOut, JsOut)>;
 type EventTsfn = ThreadsafeFunction<Event, (), JsArgs, Status, false, false, 0>;

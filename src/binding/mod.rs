@@ -57,3 +57,63 @@ fn init_runtime() {
         }
     }
 }
+
+/// The largest packet accepted from a server when no `maxPacketSize` is given (header included).
+#[napi]
+pub const DEFAULT_MAX_PACKET_SIZE: u32 = crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE as u32;
+
+/// Kinds of connection event, the first argument of a `NativeConnection` callback.
+#[napi]
+pub enum EventKind {
+    /// `(Connect, addresses)`: connected (after the TLS handshake with TLS).
+    Connect = 1,
+    /// `(Data, chunk: Buffer, frames: Uint32Array)`: every whole packet of one read.
+    Data = 2,
+    /// `(Error, err: Error)`: the connection failed; `Close` follows.
+    Error = 3,
+    /// `(End)`: the server closed its side.
+    End = 4,
+    /// `(Close, hadError: boolean)`: the last event.
+    Close = 5,
+}
+
+/// Slots of the `Uint32Array` that `scanPackets` returns; frames start at `Frames`.
+#[napi]
+pub enum ScanSlot {
+    /// Bytes consumed by whole packets.
+    Consumed = 0,
+    /// Number of whole packets.
+    Packets = 1,
+    /// Size of an incomplete packet whose header is complete (0 otherwise).
+    PendingTotal = 2,
+    /// A `ScanError`.
+    Error = 3,
+    /// The first frame.
+    Frames = 4,
+}
+
+/// The error slot of a scan.
+#[napi]
+pub enum ScanError {
+    /// No error.
+    None = 0,
+    /// Bytes that do not start with the expected magic.
+    BadMagic = 1,
+    /// A packet over the size limit.
+    TooLarge = 2,
+}
+
+/// Layout of one frame: `[code, start, end, argc, (argStart, argEnd) * argc]`.
+#[napi]
+pub enum FrameSlot {
+    /// Packet type code.
+    Code = 0,
+    /// Offset of the packet's first byte.
+    Start = 1,
+    /// Offset after its last byte.
+    End = 2,
+    /// Number of arguments.
+    Argc = 3,
+    /// The first argument's start offset (its end follows).
+    Args = 4,
+}

@@ -69,7 +69,7 @@ describe(`reliability: soak, ${JOBS} jobs through one client and two worker proc
     const { maps, mapsAtWarmup } = run.result;
     assert.strictEqual(maps.clientJobs, 0);
     assert.strictEqual(maps.jobsWaiting4Created, 0);
-    assert.strictEqual(maps.connectQueueListeners, 0);
+    assert.strictEqual(maps.connectQueue, 0);
     assert.strictEqual(maps.jobServerListeners, mapsAtWarmup.jobServerListeners);
     assert.strictEqual(maps.clientListeners, mapsAtWarmup.clientListeners);
     assert.strictEqual(maps.socketListeners, mapsAtWarmup.socketListeners);

@@ -17,7 +17,7 @@ const { fork } = require('child_process');
 const gearmand = require('./gearmand');
 
 const g = require(path.join(__dirname, '..', '..'));
-const { CI } = require(path.join(__dirname, '..', '..', 'lib', 'gearmanode', 'job-server'));
+const lifecycle = require(path.join(__dirname, '..', '..', 'lib', 'internal', 'lifecycle'));
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,7 +46,7 @@ function mapSizes(client) {
     clientJobs: Object.keys(client.jobs).length,
     jobsWaiting4Created: client.jobServers.reduce((n, js) => n + js.jobsWaiting4Created.length, 0),
     jobServerListeners: client.jobServers.reduce((n, js) => n + count(js), 0),
-    connectQueueListeners: client.jobServers.reduce((n, js) => n + js.listenerCount(CI), 0),
+    connectQueue: client.jobServers.reduce((n, js) => n + lifecycle.queuedSends(js), 0),
     clientListeners: count(client),
     socketListeners: client.jobServers.reduce((n, js) => n + (js.socket ? count(js.socket) : 0), 0),
   };
