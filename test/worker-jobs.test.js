@@ -507,6 +507,8 @@ describe('Worker-side jobs', function () {
       job.workComplete('in time');
       await next(cj, 'complete');
       cj.response.should.equal('in time');
+      // the worker asked for the next job and went to sleep (COMPATIBILITY.md#grab-cycle)
+      await until(() => send.lastCall.args[0].readUInt32BE(4) === PRE_SLEEP, 5000, 'PRE_SLEEP after NO_JOB');
       send.resetHistory();
       await gearmand.sleep(1200);
       emit.args.map((a) => a[0]).should.eql(['close']);
