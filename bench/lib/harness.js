@@ -159,6 +159,28 @@ function clientCommand(impl, server, fn, p, nodeFlags = []) {
   return [process.execPath, ['--expose-gc', ...nodeFlags, path.join(__dirname, 'client.js'), JSON.stringify(cfg)]];
 }
 
+/**
+ * CPU seconds that every thread of process `pid` has used so far (per-thread schedstat, ns), or null
+ * when the process is gone. For gearmand, whose threads live as long as it does.
+ */
+function processCpuSeconds(pid) {
+  let tids;
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e9;
+}
+
 /** Waits until gearmand's `status` shows at least one worker for `fn`. */
 async function waitRegistered(server, fn, timeout = 15000) {
   const deadline = Date.now() + timeout;
@@ -175,7 +197,7 @@ async function waitRegistered(server, fn, timeout = 15000) {
 /**
  * One measurement: starts a worker (when `withWorker`) and a client of `impl` for function `fn`,
  * lets the client warm up, then measures. Resolves with { raw (the client's RESULT), worker_cpu_s,
- * worker_jobs }. Options: `timeout` (ms per phase), `nodeFlags` {client, worker} (extra node
+ * worker_jobs, gearmand_cpu_s (every thread of `server`'s process over the measured part) }. Options: `timeout` (ms per phase), `nodeFlags` {client, worker} (extra node
  * flags, e.g. --cpu-prof), `env`, `hooks` {beforeGo({client, worker}), afterDone({client, worker})}
  * awaited around the measured part (for profilers that attach to the pids).
  */
@@ -198,8 +220,10 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
       worker.send('cpu');
       w0 = await worker.wait('CPU', 10000);
     }
+    const g0 = server.pid ? processCpuSeconds(server.pid) : null;
     client.send('GO');
     await client.wait('DONE', timeout);
+    const g1 = server.pid ? processCpuSeconds(server.pid) : null;
     let w1 = null;
     if (worker) {
       worker.send('cpu');
@@ -208,6 +232,7 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
     if (hooks.afterDone) await hooks.afterDone({ client, worker });
     const raw = await client.wait('RESULT', 60000);
     const out = { raw };
+    if (g0 !== null && g1 !== null) out.gearmand_cpu_s = g1 - g0;
     if (w0 && w1) {
       out.worker_cpu_s = w1.user + w1.system - (w0.user + w0.system);
       out.worker_jobs = w1.jobs - w0.jobs;
@@ -222,4 +247,4 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
   }
 }
 
-module.exports = { Proc, buildC, pingpong, workerCommand, clientCommand, waitRegistered, runPair, ROOT, OUT, C_CLIENT, C_WORKER };
+module.exports = { Proc, buildC, pingpong, processCpuSeconds, workerCommand, clientCommand, waitRegistered, runPair, ROOT, OUT, C_CLIENT, C_WORKER };
