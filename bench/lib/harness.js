@@ -144,19 +144,24 @@ function buildC() {
 // ---------------------------------------------------------------------------------------------
 // One measurement
 
-function workerCommand(impl, server, fn, nodeFlags = []) {
-  if (impl === 'c') return [C_WORKER, [server.host, String(server.port), fn]];
-  return [process.execPath, [...nodeFlags, path.join(__dirname, 'worker.js'), JSON.stringify({ impl, host: server.host, port: server.port, fn })]];
+/** `[cmd, args]` run under `wrap` (a command prefix such as `['valgrind', ...]`) when given. */
+function wrapped(command, wrap) {
+  return wrap && wrap.length ? [wrap[0], [...wrap.slice(1), command[0], ...command[1]]] : command;
 }
 
-function clientCommand(impl, server, fn, p, nodeFlags = []) {
+function workerCommand(impl, server, fn, nodeFlags = [], wrap = null) {
+  if (impl === 'c') return wrapped([C_WORKER, [server.host, String(server.port), fn]], wrap);
+  return wrapped([process.execPath, [...nodeFlags, path.join(__dirname, 'worker.js'), JSON.stringify({ impl, host: server.host, port: server.port, fn })]], wrap);
+}
+
+function clientCommand(impl, server, fn, p, nodeFlags = [], wrap = null) {
   if (impl === 'c') {
     const args = [p.mode, server.host, String(server.port), fn, String(p.n || 0), String(p.inflight || 0), String(p.size), String(p.warmup || 0)];
     if (p.sizes) args.push(p.sizes.map(([s, r]) => `${s}x${r}`).join(','));
-    return [C_CLIENT, args];
+    return wrapped([C_CLIENT, args], wrap);
   }
   const cfg = { impl, mode: p.mode, host: server.host, port: server.port, fn, n: p.n, warmup: p.warmup, inflight: p.inflight, size: p.size, sizes: p.sizes };
-  return [process.execPath, ['--expose-gc', ...nodeFlags, path.join(__dirname, 'client.js'), JSON.stringify(cfg)]];
+  return wrapped([process.execPath, ['--expose-gc', ...nodeFlags, path.join(__dirname, 'client.js'), JSON.stringify(cfg)]], wrap);
 }
 
 /**
@@ -197,21 +202,23 @@ async function waitRegistered(server, fn, timeout = 15000) {
 /**
  * One measurement: starts a worker (when `withWorker`) and a client of `impl` for function `fn`,
  * lets the client warm up, then measures. Resolves with { raw (the client's RESULT), worker_cpu_s,
- * worker_jobs, gearmand_cpu_s (every thread of `server`'s process over the measured part) }. Options: `timeout` (ms per phase), `nodeFlags` {client, worker} (extra node
- * flags, e.g. --cpu-prof), `env`, `hooks` {beforeGo({client, worker}), afterDone({client, worker})}
- * awaited around the measured part (for profilers that attach to the pids).
+ * worker_jobs, gearmand_cpu_s (every thread of `server`'s process over the measured part) }.
+ * Options: `timeout` (ms per phase), `nodeFlags` {client, worker} (extra node flags, e.g.
+ * --cpu-prof), `wrap` {client, worker} (command prefixes, e.g. valgrind), `env`, `hooks`
+ * {beforeGo({client, worker}), afterDone({client, worker})} awaited around the measured part (for
+ * profilers that attach to the pids).
  */
-async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {}, env, hooks = {} }) {
+async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {}, wrap = {}, env, hooks = {} }) {
   let worker = null;
   let client = null;
   try {
     if (withWorker) {
-      const [cmd, args] = workerCommand(impl, server, fn, nodeFlags.worker);
+      const [cmd, args] = workerCommand(impl, server, fn, nodeFlags.worker, wrap.worker);
       worker = new Proc(cmd, args, `${impl} worker`, { env });
-      await worker.wait('READY', 15000);
-      await waitRegistered(server, fn);
+      await worker.wait('READY', wrap.worker ? timeout : 15000);
+      await waitRegistered(server, fn, wrap.worker ? timeout : 15000);
     }
-    const [cmd, args] = clientCommand(impl, server, fn, p, nodeFlags.client);
+    const [cmd, args] = clientCommand(impl, server, fn, p, nodeFlags.client, wrap.client);
     client = new Proc(cmd, args, `${impl} client`, { env });
     await client.wait('WARM', timeout);
     if (hooks.beforeGo) await hooks.beforeGo({ client, worker });
