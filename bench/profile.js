@@ -5,8 +5,8 @@
  * bench/PROFILE.md. Each tool is a separate measurement (they disturb each other), all against one
  * fresh gearmand, with the same client and worker processes as bench/run.js:
  *
- *   node bench/profile.js [--only S1,S2] [--impl ours,c] [--tools threads,strace,perf,cpuprof]
- *                         [--quick] [--addon PATH]
+ *   node bench/profile.js [--only S1,S2] [--impl ours,c] [--tools threads,strace,perf,cpuprof,callgrind]
+ *                         [--quick] [--addon PATH] [--repeat N]
  *
  *   threads  CPU time (schedstat, ns) and context switches per thread of the client, the worker and
  *            gearmand over the measured part, per job: JS main thread vs the core's I/O thread
@@ -21,6 +21,14 @@
  *              cp bench/out/target-symbols/release/libgearmanode.so bench/out/addon-symbols.node
  *              node bench/profile.js --tools perf --addon bench/out/addon-symbols.node
  *   cpuprof  node --cpu-prof of client and worker; self time by function and by category.
+ *   callgrind  client and worker run under valgrind's callgrind (every thread of each process), the
+ *            counters zeroed as the measured part starts and dumped as it ends: instructions per
+ *            job (Ir), which do not move with the machine's load the way times do; `--repeat N`
+ *            measures N times (the spread shows how far a difference must go to mean something).
+ *            Slow (~50× under valgrind), so the job counts are a tenth of the others' (S2: after a
+ *            warm-up of 20,000 jobs). Not in the
+ *            default tools: `--tools callgrind`. callgrind_annotate on the files in the output
+ *            directory shows where the instructions go (JIT'd JS appears as unnamed addresses).
  *
  * Writes everything under bench/out/profile-<timestamp>/ and prints a summary (summary.txt).
  */
@@ -30,12 +38,14 @@ const crypto = require('crypto');
 const { spawn, spawnSync } = require('child_process');
 const gearmand = require('../test/support/gearmand');
 const harness = require('./lib/harness');
+const callgrind = require('./lib/callgrind');
 
 const OUT = harness.OUT;
-const TOOLS = ['threads', 'strace', 'perf', 'cpuprof'];
+const TOOLS = ['threads', 'strace', 'perf', 'cpuprof', 'callgrind'];
+const DEFAULT_TOOLS = ['threads', 'strace', 'perf', 'cpuprof'];
 
 function parseArgs(argv) {
-  const o = { only: ['S1', 'S2'], impl: ['ours', 'c'], tools: TOOLS.slice(), quick: false, addon: null };
+  const o = { only: ['S1', 'S2'], impl: ['ours', 'c'], tools: DEFAULT_TOOLS.slice(), quick: false, addon: null, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, null];
@@ -45,18 +55,22 @@ function parseArgs(argv) {
     else if (name === '--tools') o.tools = val().split(',').map((s) => s.trim());
     else if (name === '--quick') o.quick = true;
     else if (name === '--addon') o.addon = path.resolve(val());
+    else if (name === '--repeat') o.repeat = Math.max(1, parseInt(val(), 10) || 1);
     else throw new Error(`unknown option ${a}`);
   }
   return o;
 }
 
 function scenario(sid, tool, quick) {
-  const slow = tool === 'strace';
+  const slow = tool === 'strace' || tool === 'callgrind';
   const k = (quick ? 0.1 : 1) * (slow ? 0.1 : 1);
   if (sid === 'S1') return { mode: 'seq', n: Math.round(5000 * k), warmup: 200, inflight: 0, size: 100 };
-  if (sid === 'S2') return { mode: 'window', n: Math.round(50000 * k), warmup: 1000, inflight: 200, size: 100 };
+  // Under callgrind: a long warm-up, so that the measured part runs optimized code (V8 still
+  // compiles after 1,000 jobs, and its compiler's instructions would drown the library's).
+  if (sid === 'S2') return { mode: 'window', n: Math.round(50000 * k), warmup: tool === 'callgrind' ? 20000 : 1000, inflight: 200, size: 100 };
   if (sid === 'S3') return { mode: 'bg', n: Math.round(50000 * k), warmup: 200, inflight: 0, size: 100, noWorker: true };
-  if (sid === 'S5') return { mode: 'burst', n: Math.round(20000 * k), warmup: 200, inflight: 0, size: 100 };
+  // S5 keeps its burst size under callgrind (the burst is the point), with fewer jobs in warm-up.
+  if (sid === 'S5') return { mode: 'burst', n: slow ? 20000 : Math.round(20000 * k), warmup: 200, inflight: 0, size: 100 };
   throw new Error(`profile.js knows S1, S2, S3 and S5, not ${sid}`);
 }
 
@@ -201,11 +215,11 @@ async function main() {
   try {
     for (const sid of opts.only) {
       for (const tool of opts.tools) {
-        for (const impl of opts.impl) {
-          if (tool === 'cpuprof' && impl === 'c') continue;
+        for (let rep = 1; rep <= (tool === 'callgrind' ? opts.repeat : 1); rep++) for (const impl of opts.impl) {
+          if ((tool === 'cpuprof' || tool === 'callgrind') && impl === 'c') continue; // callgrind_control cannot reach a C process blocked in a syscall (no ptrace here)
           const p = scenario(sid, tool, opts.quick);
           const fn = `prof-${sid}-${impl}-${tool}-${crypto.randomBytes(3).toString('hex')}`;
-          const tag = `${sid}-${impl}-${tool}`;
+          const tag = `${sid}-${impl}-${tool}${rep > 1 ? `-${rep}` : ''}`;
           const env = { ...process.env };
           const nodeFlags = { client: [], worker: [] };
           if (impl === 'ours' && addon && tool === 'perf') {
@@ -216,13 +230,22 @@ async function main() {
           if (tool === 'cpuprof') {
             for (const k of ['client', 'worker']) nodeFlags[k].push('--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${tag}-${k}.cpuprofile`);
           }
+          const wrap = {};
+          if (tool === 'callgrind') {
+            for (const k of ['client', 'worker']) {
+              wrap[k] = ['valgrind', '--tool=callgrind', '--quiet', `--callgrind-out-file=${path.join(dir, `${tag}-${k}.callgrind.%p`)}`];
+              if (impl !== 'c') nodeFlags[k].push('--perf-basic-prof');
+            }
+          }
           let attached = [];
           let snaps = null;
+          let dumps = null;
           const hooks = {
             beforeGo: async ({ client, worker }) => {
               const pids = { client: client.pid, gearmand: server.pid };
               if (worker) pids.worker = worker.pid;
               if (tool === 'threads') snaps = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, threadSnapshot(pid)]));
+              if (tool === 'callgrind') for (const k of ['client', 'worker']) if (pids[k]) callgrind.control(['-z'], pids[k]);
               if (tool === 'strace') {
                 attached = Object.entries(pids).map(([k, pid]) => [k, attach('strace', ['-f', '-c', '-q', '-p', String(pid)])]);
               }
@@ -237,6 +260,22 @@ async function main() {
               if (tool === 'threads') {
                 snaps.after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, threadSnapshot(pid)]));
               }
+              if (tool === 'callgrind') {
+                dumps = {};
+                for (const k of ['client', 'worker']) {
+                  if (!pids[k]) continue;
+                  callgrind.control(['-d'], pids[k]);
+                  const file = callgrind.newestDump(dir, `${tag}-${k}.callgrind.`, pids[k]);
+                  // node's perf map names the JIT'd functions; copied before the process exits
+                  const map = path.join(dir, `${tag}-${k}.perf-map`);
+                  try {
+                    fs.copyFileSync(`/tmp/perf-${pids[k]}.map`, map);
+                  } catch {
+                    // no map: JIT'd code stays unnamed
+                  }
+                  if (file) dumps[k] = { file, map };
+                }
+              }
               if (attached.length) {
                 const outs = await Promise.all(attached.map(async ([k, a]) => [k, await a.stop()]));
                 attached = outs;
@@ -246,10 +285,10 @@ async function main() {
           process.stderr.write(`${tag} (${p.n} jobs) ...\n`);
           let r;
           try {
-            r = await harness.runPair({ impl, server, fn, p, withWorker: !p.noWorker, timeout: 300000, nodeFlags, env, hooks });
+            r = await harness.runPair({ impl, server, fn, p, withWorker: !p.noWorker, timeout: tool === 'callgrind' ? 1200000 : 300000, nodeFlags, wrap, env, hooks });
             if (p.noWorker) await server.restart(); // drop the queued background jobs
           } catch (err) {
-            say(`${tag}: failed: ${err.message}`);
+            say(`${tag}: failed: ${String(err.message).split('\n')[0]}`);
             continue;
           }
           const jobs = r.raw.jobs;
@@ -288,6 +327,17 @@ async function main() {
               say(`  ${k} by thread:\n${byThread.split('\n').slice(0, 8).map((l) => `    ${l.trim()}`).join('\n')}`);
               say(`  ${k} by DSO:\n${byDso.split('\n').slice(0, 10).map((l) => `    ${l.trim()}`).join('\n')}`);
               say(`  ${k} top symbols:\n${bySym.split('\n').slice(0, 25).map((l) => `    ${l.trim()}`).join('\n')}`);
+            }
+          }
+          if (tool === 'callgrind') {
+            entry.instructions_per_job = {};
+            for (const k of ['client', 'worker']) {
+              const d = dumps && dumps[k];
+              if (!d) continue;
+              const costs = callgrind.selfCosts(d.file, callgrind.perfMap(d.map));
+              entry.instructions_per_job[k] = costs.total / jobs;
+              say(`  ${k.padEnd(8)} ${(costs.total / jobs).toFixed(0).padStart(8)} instructions/job (Ir, every thread, measured part only)`);
+              for (const l of callgrind.report(costs, jobs)) say(l);
             }
           }
           if (tool === 'cpuprof') {

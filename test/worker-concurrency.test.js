@@ -1,7 +1,7 @@
 'use strict';
 // The worker's `concurrency` option (beyond gearmanode 0.9.2): up to N jobs at once per server,
-// and the next job asked for as soon as a slot is free. Without the option the wire behaviour is
-// gearmanode's (one GRAB per NOOP), which worker.test.js covers.
+// and the next job asked for as soon as a slot is free. Without the option the worker runs one job at
+// a time (worker.test.js and worker-grab-cycle.test.js).
 const crypto = require('crypto');
 const should = require('should');
 const gearmanode = require('..');
@@ -84,37 +84,16 @@ describe('worker concurrency option', function () {
       (await client.submitJobAsync(fn, 'x', { toStringEncoding: 'utf8' })).should.equal('ok');
     }
     await new Promise((r) => setTimeout(r, 50));
-    // Every WORK_COMPLETE is followed by PRE_SLEEP (as in 0.9.2,
-    // COMPATIBILITY.md#worker-job-methods) and at once by a GRAB.
+    // Every WORK_COMPLETE is followed at once by a GRAB, without a PRE_SLEEP between them.
     const afterComplete = [];
-    sent.forEach((t, i) => { if (t === T.WORK_COMPLETE) afterComplete.push(sent.slice(i + 1, i + 3)); });
-    afterComplete.should.have.length(3);
-    afterComplete.forEach((next) => next.should.eql([T.PRE_SLEEP, T.GRAB_JOB]));
+    sent.forEach((t, i) => { if (t === T.WORK_COMPLETE) afterComplete.push(sent[i + 1]); });
+    afterComplete.should.eql([T.GRAB_JOB, T.GRAB_JOB, T.GRAB_JOB]);
     // Never more than one GRAB_JOB outstanding with concurrency 1: at the end, at most one is
     // still unanswered (it waits for the next job).
     received.filter((t) => t === T.JOB_ASSIGN).should.have.length(3);
     const grabs = sent.filter((t) => t === T.GRAB_JOB).length;
     const answers = received.filter((t) => t === T.JOB_ASSIGN || t === T.NO_JOB).length;
     (grabs - answers).should.be.within(0, 1);
-    js.send = send;
-  });
-
-  it('keeps gearmanode\'s wire behaviour without the option (PRE_SLEEP, then GRAB only on NOOP)', async function () {
-    const fn = fname('plain');
-    const worker = gearmanode.worker({ port: defaultServer.port });
-    const client = gearmanode.client({ port: defaultServer.port });
-    open.push(worker, client);
-    const js = worker.jobServers[0];
-    const sent = [];
-    const send = js.send;
-    js.send = function (data, cb) {
-      sent.push(data.readUInt32BE(4));
-      return send.call(this, data, cb);
-    };
-    worker.addFunction(fn, (job) => job.workComplete('ok'));
-    (await client.submitJobAsync(fn, 'x', { toStringEncoding: 'utf8' })).should.equal('ok');
-    await new Promise((r) => setTimeout(r, 50));
-    sent.should.eql([T.CAN_DO, T.PRE_SLEEP, T.GRAB_JOB, T.WORK_COMPLETE, T.PRE_SLEEP]);
     js.send = send;
   });
 });

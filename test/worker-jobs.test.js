@@ -16,6 +16,7 @@ const trace = require('./support/trace');
 
 const CAN_DO = 1;
 const PRE_SLEEP = 4;
+const GRAB_JOB = 9;
 const JOB_ASSIGN = 11;
 const WORK_STATUS = 12;
 const WORK_COMPLETE = 13;
@@ -240,9 +241,10 @@ describe('Worker-side jobs', function () {
       preSleep.calledOnceWithExactly(js).should.be.true();
       close.calledOnce.should.be.true();
       sinon.assert.callOrder(wc, preSleep, close);
-      // PRE_SLEEP is the packet right after WORK_COMPLETE
+      // _preSleep sent nothing: the worker's bookkeeping asked for the next job when the job closed
+      // (COMPATIBILITY.md#grab-cycle)
       const types = send.args.map((a) => a[0].readUInt32BE(4));
-      types[types.indexOf(WORK_COMPLETE) + 1].should.equal(PRE_SLEEP);
+      types[types.indexOf(WORK_COMPLETE) + 1].should.equal(GRAB_JOB);
       closes.should.eql([true]);
       job.closed.should.be.true();
       job.eventNames().should.eql([]);
@@ -307,7 +309,7 @@ describe('Worker-side jobs', function () {
       sentOf(send, WORK_WARNING).should.have.length(2);
     });
 
-    it('reportError: WORK_FAIL [handle], PRE_SLEEP, close; the client sees failed', async function () {
+    it('reportError: WORK_FAIL [handle], GRAB_JOB, close; the client sees failed', async function () {
       let job;
       const { c, name, send } = await setup((j) => {
         job = j;
@@ -318,7 +320,7 @@ describe('Worker-side jobs', function () {
       should(cj.response).be.undefined();
       job.closed.should.be.true();
       const types = send.args.map((a) => a[0].readUInt32BE(4));
-      types.slice(types.indexOf(WORK_FAIL)).slice(0, 2).should.eql([WORK_FAIL, PRE_SLEEP]);
+      types.slice(types.indexOf(WORK_FAIL)).slice(0, 2).should.eql([WORK_FAIL, GRAB_JOB]);
       hex(sentOf(send, WORK_FAIL)[0]).should.equal(hex(req(WORK_FAIL, [job.handle])));
     });
 
@@ -464,7 +466,7 @@ describe('Worker-side jobs', function () {
   });
 
   describe('the worker enforces timeout (COMPATIBILITY.md#decision-worker-timeout)', function () {
-    it('a job held past its 1 s timeout: timeout then close on the job, WORK_FAIL + PRE_SLEEP, the client sees failed; a late workComplete is ignored', async function () {
+    it('a job held past its 1 s timeout: timeout then close on the job, WORK_FAIL + GRAB_JOB, the client sees failed; a late workComplete is ignored', async function () {
       const h = holder();
       const { w, js, c, name, send } = await setup(h, { fnOptions: { timeout: 1 } });
       const cj = c.submitJob(name, 'slow');
@@ -481,7 +483,7 @@ describe('Worker-side jobs', function () {
       fails.should.have.length(1);
       hex(fails[0]).should.equal(hex(req(WORK_FAIL, [job.handle])));
       const types = send.args.map((a) => a[0].readUInt32BE(4));
-      types[types.indexOf(WORK_FAIL) + 1].should.equal(PRE_SLEEP);
+      types[types.indexOf(WORK_FAIL) + 1].should.equal(GRAB_JOB);
       // the function answers late: ignored without error, nothing sent
       send.resetHistory();
       (() => {
@@ -506,6 +508,8 @@ describe('Worker-side jobs', function () {
       job.workComplete('in time');
       await next(cj, 'complete');
       cj.response.should.equal('in time');
+      // the worker asked for the next job and went to sleep (COMPATIBILITY.md#grab-cycle)
+      await until(() => send.lastCall.args[0].readUInt32BE(4) === PRE_SLEEP, 5000, 'PRE_SLEEP after NO_JOB');
       send.resetHistory();
       await gearmand.sleep(1200);
       emit.args.map((a) => a[0]).should.eql(['close']);

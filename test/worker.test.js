@@ -512,7 +512,8 @@ describe('Worker', function () {
     });
 
     for (const withUnique of [false, true]) {
-      it(`on the wire (withUnique ${withUnique}): CAN_DO, PRE_SLEEP, ${withUnique ? 'GRAB_JOB_UNIQ' : 'GRAB_JOB'}, WORK_COMPLETE, PRE_SLEEP`, async function () {
+      const grab = withUnique ? 'GRAB_JOB_UNIQ' : 'GRAB_JOB';
+      it(`on the wire (withUnique ${withUnique}): CAN_DO, PRE_SLEEP, ${grab}, WORK_COMPLETE, ${grab}, and PRE_SLEEP after NO_JOB`, async function () {
         const w = keep(new Worker({ withUnique }));
         const js = w.jobServers[0];
         const send = sinon.spy(js, 'send');
@@ -526,8 +527,11 @@ describe('Worker', function () {
         const job = c.submitJob(name, 'payload', { toStringEncoding: 'utf8' });
         await next(job, 'complete');
         job.response.should.equal('done');
-        const types = sentTypes(send);
-        types.slice(0, 5).should.eql([CAN_DO, PRE_SLEEP, withUnique ? GRAB_JOB_UNIQ : GRAB_JOB, WORK_COMPLETE, PRE_SLEEP]);
+        // COMPATIBILITY.md#grab-cycle: the next job is asked for right after the answer; the worker
+        // sleeps once the server has no job for it.
+        const G = withUnique ? GRAB_JOB_UNIQ : GRAB_JOB;
+        await until(() => send.callCount >= 6, 5000, 'PRE_SLEEP after NO_JOB');
+        sentTypes(send).should.eql([CAN_DO, PRE_SLEEP, G, WORK_COMPLETE, G, PRE_SLEEP]);
         hex(send.args[3][0]).should.equal(hex(req(WORK_COMPLETE, [assigned.handle, 'done'])));
       });
     }

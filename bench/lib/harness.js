@@ -144,19 +144,46 @@ function buildC() {
 // ---------------------------------------------------------------------------------------------
 // One measurement
 
-function workerCommand(impl, server, fn, nodeFlags = []) {
-  if (impl === 'c') return [C_WORKER, [server.host, String(server.port), fn]];
-  return [process.execPath, [...nodeFlags, path.join(__dirname, 'worker.js'), JSON.stringify({ impl, host: server.host, port: server.port, fn })]];
+/** `[cmd, args]` run under `wrap` (a command prefix such as `['valgrind', ...]`) when given. */
+function wrapped(command, wrap) {
+  return wrap && wrap.length ? [wrap[0], [...wrap.slice(1), command[0], ...command[1]]] : command;
 }
 
-function clientCommand(impl, server, fn, p, nodeFlags = []) {
+function workerCommand(impl, server, fn, nodeFlags = [], wrap = null) {
+  if (impl === 'c') return wrapped([C_WORKER, [server.host, String(server.port), fn]], wrap);
+  return wrapped([process.execPath, [...nodeFlags, path.join(__dirname, 'worker.js'), JSON.stringify({ impl, host: server.host, port: server.port, fn })]], wrap);
+}
+
+function clientCommand(impl, server, fn, p, nodeFlags = [], wrap = null) {
   if (impl === 'c') {
     const args = [p.mode, server.host, String(server.port), fn, String(p.n || 0), String(p.inflight || 0), String(p.size), String(p.warmup || 0)];
     if (p.sizes) args.push(p.sizes.map(([s, r]) => `${s}x${r}`).join(','));
-    return [C_CLIENT, args];
+    return wrapped([C_CLIENT, args], wrap);
   }
   const cfg = { impl, mode: p.mode, host: server.host, port: server.port, fn, n: p.n, warmup: p.warmup, inflight: p.inflight, size: p.size, sizes: p.sizes };
-  return [process.execPath, ['--expose-gc', ...nodeFlags, path.join(__dirname, 'client.js'), JSON.stringify(cfg)]];
+  return wrapped([process.execPath, ['--expose-gc', ...nodeFlags, path.join(__dirname, 'client.js'), JSON.stringify(cfg)]], wrap);
+}
+
+/**
+ * CPU seconds that every thread of process `pid` has used so far (per-thread schedstat, ns), or null
+ * when the process is gone. For gearmand, whose threads live as long as it does.
+ */
+function processCpuSeconds(pid) {
+  let tids;
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e9;
 }
 
 /** Waits until gearmand's `status` shows at least one worker for `fn`. */
@@ -175,21 +202,23 @@ async function waitRegistered(server, fn, timeout = 15000) {
 /**
  * One measurement: starts a worker (when `withWorker`) and a client of `impl` for function `fn`,
  * lets the client warm up, then measures. Resolves with { raw (the client's RESULT), worker_cpu_s,
- * worker_jobs }. Options: `timeout` (ms per phase), `nodeFlags` {client, worker} (extra node
- * flags, e.g. --cpu-prof), `env`, `hooks` {beforeGo({client, worker}), afterDone({client, worker})}
- * awaited around the measured part (for profilers that attach to the pids).
+ * worker_jobs, gearmand_cpu_s (every thread of `server`'s process over the measured part) }.
+ * Options: `timeout` (ms per phase), `nodeFlags` {client, worker} (extra node flags, e.g.
+ * --cpu-prof), `wrap` {client, worker} (command prefixes, e.g. valgrind), `env`, `hooks`
+ * {beforeGo({client, worker}), afterDone({client, worker})} awaited around the measured part (for
+ * profilers that attach to the pids).
  */
-async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {}, env, hooks = {} }) {
+async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {}, wrap = {}, env, hooks = {} }) {
   let worker = null;
   let client = null;
   try {
     if (withWorker) {
-      const [cmd, args] = workerCommand(impl, server, fn, nodeFlags.worker);
+      const [cmd, args] = workerCommand(impl, server, fn, nodeFlags.worker, wrap.worker);
       worker = new Proc(cmd, args, `${impl} worker`, { env });
-      await worker.wait('READY', 15000);
-      await waitRegistered(server, fn);
+      await worker.wait('READY', wrap.worker ? timeout : 15000);
+      await waitRegistered(server, fn, wrap.worker ? timeout : 15000);
     }
-    const [cmd, args] = clientCommand(impl, server, fn, p, nodeFlags.client);
+    const [cmd, args] = clientCommand(impl, server, fn, p, nodeFlags.client, wrap.client);
     client = new Proc(cmd, args, `${impl} client`, { env });
     await client.wait('WARM', timeout);
     if (hooks.beforeGo) await hooks.beforeGo({ client, worker });
@@ -198,8 +227,10 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
       worker.send('cpu');
       w0 = await worker.wait('CPU', 10000);
     }
+    const g0 = server.pid ? processCpuSeconds(server.pid) : null;
     client.send('GO');
     await client.wait('DONE', timeout);
+    const g1 = server.pid ? processCpuSeconds(server.pid) : null;
     let w1 = null;
     if (worker) {
       worker.send('cpu');
@@ -208,6 +239,7 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
     if (hooks.afterDone) await hooks.afterDone({ client, worker });
     const raw = await client.wait('RESULT', 60000);
     const out = { raw };
+    if (g0 !== null && g1 !== null) out.gearmand_cpu_s = g1 - g0;
     if (w0 && w1) {
       out.worker_cpu_s = w1.user + w1.system - (w0.user + w0.system);
       out.worker_jobs = w1.jobs - w0.jobs;
@@ -222,4 +254,4 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
   }
 }
 
-module.exports = { Proc, buildC, pingpong, workerCommand, clientCommand, waitRegistered, runPair, ROOT, OUT, C_CLIENT, C_WORKER };
+module.exports = { Proc, buildC, pingpong, processCpuSeconds, workerCommand, clientCommand, waitRegistered, runPair, ROOT, OUT, C_CLIENT, C_WORKER };

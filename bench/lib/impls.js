@@ -5,6 +5,8 @@
  *   ours-c4       the same; its worker runs with the option `concurrency: 4` (bench/lib/worker.js)
  *   orig          gearmanode 0.9.2 (devDependency `gearmanode-original`), winston quieted
  *   orig-nodelay  the same, with TCP_NODELAY set on every socket it creates (Nagle patched out)
+ * BENCH_OURS_ROOT=DIR makes `ours` and `ours-c4` load the package in DIR instead (another checkout
+ * with its built addon, e.g. the commit before a change: before/after in the same conditions).
  * Returns { gm, info } where `gm` has the original's surface (client(), worker()) and `info` tells
  * what was done to it (e.g. how many sockets got setNoDelay).
  */
@@ -17,7 +19,9 @@ const LOGGER_NAMES = ['Client', 'Worker', 'JobServer', 'Job', 'LBStrategy', 'pro
 function load(impl) {
   const info = { impl };
   if (impl === 'ours' || impl === 'ours-c4') {
-    return { gm: require(ROOT), info };
+    const root = process.env.BENCH_OURS_ROOT ? path.resolve(process.env.BENCH_OURS_ROOT) : ROOT;
+    if (root !== ROOT) info.root = root;
+    return { gm: require(root), info };
   }
   if (impl !== 'orig' && impl !== 'orig-nodelay') throw new Error(`unknown implementation ${impl}`);
   if (impl === 'orig-nodelay') {

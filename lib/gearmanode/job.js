@@ -345,19 +345,38 @@ Job.prototype.reportException = function (data) {
   return this._sendAndClose(T.WORK_EXCEPTION, [this.handle, data || '[no more details provided by worker]']);
 };
 
-/** Sends the final packet, then PRE_SLEEP (the worker is free again), then closes the job. */
+/** Sends the final packet, then `_preSleep` (the worker is free again), then closes the job. */
 Job.prototype._sendAndClose = function (type, body) {
   if (isAbandoned(this)) return undefined;
-  const worker = this.clientOrWorker;
   const jobServer = serverOf(this);
-  if (jobServer) {
-    jobServer.send(protocol.encodePacket(type, body));
-    worker._preSleep(jobServer);
-  }
+  if (jobServer) answer(this, jobServer, protocol.encodePacket(type, body));
   traceEnd(this, OUTCOME[type]);
   this.close();
   return undefined;
 };
+
+/** The worker-side job whose answer is being sent right now (see `answering`), or null. */
+let answeringJob = null;
+
+/**
+ * Sends a job's final packet, then calls its worker's `_preSleep`, telling the worker which job was
+ * answered: a worker that runs the job asks for the next one when it closes instead of sleeping
+ * (COMPATIBILITY.md#grab-cycle). The job makes this one send call; the GRAB is the worker's.
+ */
+function answer(job, jobServer, packet) {
+  jobServer.send(packet);
+  answeringJob = job;
+  try {
+    job.clientOrWorker._preSleep(jobServer);
+  } finally {
+    answeringJob = null;
+  }
+}
+
+/** @returns {Job|null} the job whose answer calls `_preSleep` right now */
+function answering() {
+  return answeringJob;
+}
 
 /** A Promise of this client-side job's outcome (beyond gearmanode 0.9.2; see promises.js). */
 hide(Job.prototype, 'promise', function () {
@@ -366,6 +385,6 @@ hide(Job.prototype, 'promise', function () {
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {
-  value: { stateOf, isOpen, submitArgs, traceStart, traceEnd },
+  value: { stateOf, isOpen, submitArgs, traceStart, traceEnd, answer, answering },
   enumerable: false,
 });

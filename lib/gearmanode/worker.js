@@ -31,16 +31,21 @@ const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
  * - registered: names to register again after a reconnect (cleared by resetAbilities)
  * - running: job server uid → Set of jobs assigned on it and not closed
  * - recovering: job server uid → {timer, attempts} while reconnecting
- * - limit: the `concurrency` option (0: gearmanode's behaviour, one GRAB per NOOP)
- * - grabbing: job server uid → GRAB_JOBs sent and not answered yet (only counted with a limit)
+ * - limit: the `concurrency` option (0: one job at a time, and one GRAB per NOOP as gearmanode)
+ * - grabbing: job server uid → GRAB_JOBs sent and not answered yet
+ * - owed: the running job whose answer just called `_preSleep`: its close asks for the next job
+ * - quiet: uids whose oldest unanswered GRAB was sent after an answered job (without a limit):
+ *   its NO_JOB sends PRE_SLEEP without a second `_preSleep` call (the answer's call stands for it)
  * - grabAll: the `grabAll` option (asks with GRAB_JOB_ALL)
  */
 const hidden = new WeakMap();
 function state(worker) {
   let s = hidden.get(worker);
   if (s === undefined) {
-    s = { registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map(),
-      grabAll: false };
+    s = {
+      registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map(),
+      owed: null, quiet: new Set(), grabAll: false,
+    };
     hidden.set(worker, s);
   }
   return s;
@@ -211,10 +216,27 @@ Worker.prototype._getFunction = function (name) {
   return f;
 };
 
-/** Tells the server this worker is idle (it answers NOOP when there is work). */
+/**
+ * Tells the server this worker is idle (it answers NOOP when there is work). Called for a job this
+ * worker runs, right after its answer, it sends nothing: the job's close asks for the next job at
+ * once, and PRE_SLEEP follows a NO_JOB (COMPATIBILITY.md#grab-cycle).
+ */
 Worker.prototype._preSleep = function (jobServer) {
+  if (defersSleep(this, jobServer)) return;
   jobServer.send(PRE_SLEEP);
 };
+
+/** Whether `_preSleep` is called for the answer of a job this worker runs on `jobServer`. */
+function defersSleep(worker, jobServer) {
+  const job = jobModule.internals.answering();
+  if (job === null || job.clientOrWorker !== worker) return false;
+  const st = state(worker);
+  const running = st.running.get(jobServer.getUid());
+  if (running === undefined || !running.has(job)) return false;
+  st.owed = job;
+  return true;
+}
+
 
 Worker.prototype._unrecoverableError = function (msg) {
   log.log('error', msg);
@@ -224,18 +246,27 @@ Worker.prototype._unrecoverableError = function (msg) {
 /** Handles a server packet addressed to the worker. */
 Worker.prototype._response = function (jobServer, type, parsed) {
   switch (type) {
-    case T.NOOP:
-      if (state(this).limit === 0) jobServer.send(grabPacket(this));
-      else grabIfFree(this, jobServer);
+    case T.NOOP: {
+      const st = state(this);
+      if (st.limit > 0) {
+        grabIfFree(this, jobServer);
+        return;
+      }
+      countGrab(st, jobServer.getUid(), 1);
+      jobServer.send(grabPacket(this));
       return;
+    }
     case T.NO_JOB: {
       const st = state(this);
+      const uid = jobServer.getUid();
+      const left = countGrab(st, uid, -1);
       if (st.limit === 0) {
-        this._preSleep(jobServer);
+        if (st.quiet.delete(uid)) jobServer.send(PRE_SLEEP);
+        else this._preSleep(jobServer);
         return;
       }
       // With several GRABs out, sleep once the last one came back empty.
-      if (countGrab(st, jobServer.getUid(), -1) === 0) this._preSleep(jobServer);
+      if (left === 0) this._preSleep(jobServer);
       return;
     }
     case T.JOB_ASSIGN:
@@ -253,7 +284,8 @@ Worker.prototype._response = function (jobServer, type, parsed) {
       if (all) options.reducer = parsed[4];
       const job = new Job(this, options);
       const st = state(this);
-      if (st.limit > 0) countGrab(st, jobServer.getUid(), -1);
+      countGrab(st, options.jobServerUid, -1);
+      st.quiet.delete(options.jobServerUid);
       runJob(this, jobServer, job);
       if (st.limit > 0) grabIfFree(this, jobServer);
       return;
@@ -288,6 +320,23 @@ function grabIfFree(worker, jobServer) {
 function grabPacket(worker) {
   if (state(worker).grabAll) return GRAB_JOB_ALL;
   return worker.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB;
+}
+
+/**
+ * A job this worker ran was answered and closed: ask for the next one now (one job at a time
+ * without a limit: unless a GRAB is out already, whose answer brings a job or NO_JOB).
+ */
+function grabNext(worker, jobServer) {
+  const st = state(worker);
+  if (st.limit > 0) {
+    grabIfFree(worker, jobServer);
+    return;
+  }
+  const uid = jobServer.getUid();
+  if (worker.closed === true || (st.grabbing.get(uid) || 0) > 0) return;
+  countGrab(st, uid, 1);
+  st.quiet.add(uid);
+  jobServer.send(grabPacket(worker));
 }
 
 /** Runs the user function for an assigned job; a missing or failing function never hangs the job. */
@@ -345,9 +394,15 @@ function track(worker, jobServer, job, fnOptions) {
   set.add(job);
   job.once('close', function () {
     set.delete(job);
-    // A slot is free: with a concurrency limit the next job is asked for at once (the PRE_SLEEP
-    // already sent stays harmless), which saves the PRE_SLEEP → NOOP round trip per job.
-    if (state(worker).limit > 0) grabIfFree(worker, jobServer);
+    const st = state(worker);
+    // Answered: the next job is asked for at once (no PRE_SLEEP → NOOP round trip per job). With a
+    // concurrency limit, any closed job frees a slot.
+    if (st.owed === job) {
+      st.owed = null;
+      grabNext(worker, jobServer);
+    } else if (st.limit > 0) {
+      grabIfFree(worker, jobServer);
+    }
   });
   const seconds = timeoutSeconds(fnOptions.timeout);
   if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
@@ -358,10 +413,7 @@ function track(worker, jobServer, job, fnOptions) {
       // COMPATIBILITY.md#decision-worker-timeout: the worker enforces the timeout; the client sees the job fail.
       job.emit('timeout');
       const server = worker.closed === true ? undefined : worker._getJobServerByUid(job.jobServerUid);
-      if (server) {
-        server.send(protocol.encodePacket(T.WORK_FAIL, [job.handle]));
-        worker._preSleep(server);
-      }
+      if (server) jobModule.internals.answer(job, server, protocol.encodePacket(T.WORK_FAIL, [job.handle]));
       js.abandoned = true;
       jobModule.internals.traceEnd(job, 'timeout');
       job.close();
@@ -375,6 +427,7 @@ owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost
   const st = state(this);
   const uid = jobServer.getUid();
   st.grabbing.delete(uid);
+  st.quiet.delete(uid);
   const running = st.running.get(uid);
   if (running !== undefined) {
     st.running.delete(uid);
