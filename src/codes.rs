@@ -1,5 +1,5 @@
 //! Error codes as data: every code the core can give an error (`err.code` in JavaScript) is a
-//! variant of an enum declared with [`error_codes!`], whose doc line is the code's description.
+//! variant of an enum declared with `error_codes!`, whose doc line is the code's description.
 //! The binding's `errorCodes()` lists them all from these enums, so JavaScript, the TypeScript
 //! declarations and their tests compare against the core itself rather than a copy.
 
@@ -85,7 +85,7 @@ macro_rules! error_codes {
 
 pub(crate) use error_codes;
 
-/// What every enum of [`error_codes!`] provides, for code that lists them all.
+/// What every enum of `error_codes!` provides, for code that lists them all.
 pub trait Codes: Copy + 'static {
     /// Every code, in declaration order.
     fn all() -> &'static [Self];

@@ -354,6 +354,8 @@ describe('protocol', function () {
         [packet(19, 'abc', { length: 100 }), 'bN'], [packet(19, 'abc\0d', { length: 1 }), 'NN'],
         [packet(19, 'abc\0d', { length: 1 }), 'NNN'], [packet(28, Buffer.from([0xff, 0xfe, 0])), 'b'],
         [packet(28, Buffer.from([0xff, 0xfe, 0, 0x41])), 'Nn'],
+        // A declared length near 2^32: bytesConsumed is 12 + it, past what a u32 holds.
+        [packet(17, 'hi', { length: 0xffffffff }), 'L'], [packet(17, 'hi', { length: 0xfffffff5 }), 'b'],
       ], (m, [b, f]) => m.parsePacket(b, f));
     });
   });

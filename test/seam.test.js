@@ -1,6 +1,6 @@
 'use strict';
 // The seam between JavaScript and the Rust core (src/binding/): the numbers both sides share are
-// the addon's exports (EventKind, ScanSlot, ScanError, FrameSlot), errors cross with a `code` set by
+// the addon's exports (EventKind, ScanSlot, ScanError, FrameSlot, FieldSlot), errors cross with a `code` set by
 // the core and listed by `errorCodes()`, every exported function and method is panic-safe
 // (`#[napi(catch_unwind)]`), and the test hooks are refused unless GEARMANODE_TEST_HOOKS=1.
 
@@ -76,11 +76,12 @@ function unguarded(addon, sources) {
 
 describe('the seam between JavaScript and the Rust core', function () {
   describe('shared numbers are the addon\'s exports', function () {
-    it('EventKind, ScanSlot, ScanError and FrameSlot', function () {
+    it('EventKind, ScanSlot, ScanError, FrameSlot and FieldSlot', function () {
       assert.deepStrictEqual({ ...native.EventKind }, { Connect: 1, Data: 2, Error: 3, End: 4, Close: 5 });
       assert.deepStrictEqual({ ...native.ScanSlot }, { Consumed: 0, Packets: 1, PendingTotal: 2, Error: 3, Frames: 4 });
       assert.deepStrictEqual({ ...native.ScanError }, { None: 0, BadMagic: 1, TooLarge: 2 });
       assert.deepStrictEqual({ ...native.FrameSlot }, { Code: 0, Start: 1, End: 2, Argc: 3, Args: 4 });
+      assert.deepStrictEqual({ ...native.FieldSlot }, { Consumed: 0, Ranges: 1 });
     });
 
     it('a scanPackets result reads by ScanSlot and its frames by FrameSlot', function () {

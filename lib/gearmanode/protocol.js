@@ -9,7 +9,7 @@ const native = require('../internal/native');
 const loggers = require('../logger');
 const errors = require('../errors');
 
-const { FrameSlot } = native;
+const { FrameSlot, FieldSlot } = native;
 
 const logger = loggers.get('protocol');
 
@@ -178,8 +178,8 @@ function parsePacket(buff, format) {
     fmt += c;
   }
   const r = native.parseFieldRanges(buff, fmt);
-  const out = [r[0]];
-  for (let i = 0; i < fmt.length; i++) out.push(fieldValue(buff, fmt[i], r[1 + 2 * i], r[2 + 2 * i]));
+  const out = [r[FieldSlot.Consumed]];
+  for (let i = 0, at = FieldSlot.Ranges; i < fmt.length; i++, at += 2) out.push(fieldValue(buff, fmt[i], r[at], r[at + 1]));
   return out;
 }
 

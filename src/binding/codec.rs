@@ -3,7 +3,9 @@
 //! in `crate::protocol`.
 
 use bytes::BytesMut;
-use napi::bindgen_prelude::{Array, BufferSlice, FromNapiValue, ToNapiValue, TypeName};
+use napi::bindgen_prelude::{
+    Array, BufferSlice, Float64Array, FromNapiValue, ToNapiValue, TypeName,
+};
 use napi::{sys, ValueType};
 use napi_derive::napi;
 
@@ -241,18 +243,34 @@ pub fn scan_packets(chunk: &[u8], max_packet_size: f64, requests: Option<bool>) 
     JsU32s(out)
 }
 
-/// Field ranges for the original's `parsePacket(buff, format)`: `[bytesConsumed, (start, end) *
-/// format.length]`. Throws `GEARMAN_SHORT_BUFFER` or `GEARMAN_UNKNOWN_FORMAT` errors.
-#[napi(catch_unwind, ts_return_type = "Uint32Array")]
-pub fn parse_field_ranges(buf: &[u8], format: String) -> Result<JsU32s> {
+/// Indexes of the `Float64Array` that `parseFieldRanges(buf, format)` returns (the original's
+/// `parsePacket` as offsets):
+///
+/// `[bytesConsumed, (start, end) * format.length]`
+/// - `Consumed`: the final offset, which may lie past the buffer as in the original (12 plus a
+///   declared length up to 2^32 - 1: a float, not a u32);
+/// - `Ranges`: where the first field's `[start, end)` starts; one pair per format letter, clamped
+///   to the buffer.
+#[napi]
+pub enum FieldSlot {
+    /// The final offset.
+    Consumed = 0,
+    /// Index of the first field's start; its end follows, then the next field's.
+    Ranges = 1,
+}
+
+/// Field ranges for the original's `parsePacket(buff, format)`, laid out as [`FieldSlot`] says.
+/// Throws `GEARMAN_SHORT_BUFFER` or `GEARMAN_UNKNOWN_FORMAT` errors.
+#[napi(catch_unwind)]
+pub fn parse_field_ranges(buf: &[u8], format: String) -> Result<Float64Array> {
     let (consumed, ranges) = parse_fields(buf, &format)?;
-    let mut out = Vec::with_capacity(1 + ranges.len() * 2);
-    out.push(consumed as u32);
+    let mut out = Vec::with_capacity(FieldSlot::Ranges as usize + ranges.len() * 2);
+    out.push(consumed as f64);
     for (s, e) in ranges {
-        out.push(s as u32);
-        out.push(e as u32);
+        out.push(s as f64);
+        out.push(e as f64);
     }
-    Ok(JsU32s(out))
+    Ok(Float64Array::new(out))
 }
 
 /// One row of the packet table.

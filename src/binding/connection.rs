@@ -33,8 +33,8 @@ use crate::transport::{
 /// - `Connect`: connected (after the TLS handshake, with TLS); `a` =
 ///   `{localAddress, localPort, remoteAddress, remotePort, remoteFamily}`.
 /// - `Data`: the complete packets of one read. `a` = a Buffer holding them, `b` = their frame
-///   table, a `Uint32Array` of frames laid out as [`FrameSlot`](super::codec::FrameSlot) says,
-///   the first frame at index 0 (empty for a raw connection, whose Buffer is the bytes as read).
+///   table, a `Uint32Array` of frames laid out as `FrameSlot` (src/binding/codec.rs) says, the
+///   first frame at index 0 (empty for a raw connection, whose Buffer is the bytes as read).
 /// - `Error`: the connection failed; `a` = an `Error` whose `code` is one of `errorCodes()`
 ///   (with `errno`, `syscall`, `address`/`hostname`, `port` as Node's socket errors have them).
 ///   A `Close` with `hadError` true follows.

@@ -1,6 +1,6 @@
 //! Encoding packets into any `BufMut`.
 //!
-//! Decoding is [`super::scan`]'s: it finds the packets of a buffer without taking ownership
+//! Decoding is [`super::scan::scan`]'s: it finds the packets of a buffer without taking ownership
 //! (the transport's batch codec drives it). A packet-at-a-time reference decoder lives in
 //! `super::oracle` for the tests and the fuzz targets.
 

@@ -1,5 +1,5 @@
 //! The reference decoder: a plain packet-at-a-time decoder (push bytes, pop one [`Packet`] at a
-//! time) that production never runs. Production decodes with [`super::scan`] driven by the
+//! time) that production never runs. Production decodes with [`super::scan::scan`] driven by the
 //! transport's batch codec; the protocol tests, the transport tests and the fuzz targets compare
 //! that path against this one, which is simple enough to be obviously right.
 //!
@@ -234,7 +234,7 @@ pub fn drain_decoder(d: &mut Decoder, out: &mut Vec<Event>) {
     }
 }
 
-/// Turns a frame table (the layout of [`super::scan`]) into events, asserting the layout on
+/// Turns a frame table (the layout of [`super::scan::scan`]) into events, asserting the layout on
 /// the way: frames are contiguous from 0, arguments lie inside their packet's body, a known
 /// code has the table's argument count and an unknown one none.
 pub fn frames_to_events(buf: &[u8], frames: &[u32], packets: usize) -> Vec<Event> {

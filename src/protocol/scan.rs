@@ -23,9 +23,9 @@ pub struct Scan {
 ///
 /// For each complete packet appends to `frames`:
 /// `[code, start, end, argc, arg0_start, arg0_end, …]`, u32 offsets relative to `buf`
-/// (`start` = header start, `end` = one past the body; arguments split as
-/// [`super::packet::Packet::args`] does; `argc` = the table's argument count, 0 for unknown
-/// codes, which are framed like any other: the caller decides about them).
+/// (`start` = header start, `end` = one past the body; arguments split as the packet table
+/// says, the last one taking the rest of the body; `argc` = the table's argument count, 0 for
+/// unknown codes, which are framed like any other: the caller decides about them).
 ///
 /// Stops at the first incomplete packet. An incomplete header is not judged (it may be the
 /// start of a good packet); a complete header with the wrong magic stops with

@@ -3,7 +3,7 @@
 //! [`Event`]s.
 //!
 //! Reading is held back two ways: `pause()` stops it (at once, even while a read is waiting), and
-//! the read credit stops it while [`MAX_UNDELIVERED`] decoded bytes wait for JavaScript (each
+//! the read credit stops it while `MAX_UNDELIVERED` decoded bytes wait for JavaScript (each
 //! [`Delivery`] returns its bytes to the credit when dropped).
 
 use std::io;
