@@ -69,6 +69,13 @@ declare module 'gearmanode' {
       maxPacketSize?: number;
       /** Beyond gearmanode 0.9.2: TLS to every server (`true`: built-in roots, host name checked). */
       tls?: boolean | TlsOptions;
+      /**
+       * Beyond gearmanode 0.9.2: dead-server detection. Keepalive probes after this many ms of
+       * silence (whole ms from 1000), and TCP_USER_TIMEOUT for unacknowledged writes: a server that
+       * answers nothing for 4 × `keepAlive` is a socket error `ETIMEDOUT`. `false` turns it off.
+       * Default 15000 (a dead server is found within about a minute).
+       */
+      keepAlive?: number | false;
     }
 
     /** TLS settings (PEM as strings or Buffers). */
@@ -409,6 +416,14 @@ declare module 'gearmanode' {
       setWorkerId(workerId: string): Error | undefined;
       /** Closes every connection; emits `close`, then removes all listeners. */
       close(): void;
+      /**
+       * Not enumerable (beyond gearmanode 0.9.2). Graceful shutdown: the worker asks for no new job
+       * and withdraws its functions on every server (on a server where jobs run, once they are
+       * answered), lets the running jobs finish, then closes. Jobs still running at `timeout` (ms)
+       * are handed back to gearmand (another worker gets them; their late answers are ignored).
+       * A second call returns the same Promise.
+       */
+      shutdown(options?: { timeout?: number }): Promise<{ handedBack: number }>;
       /** 'Worker(jobServers=...)' */
       toString(): string;
 

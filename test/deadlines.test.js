@@ -87,7 +87,7 @@ describe('deadlines, cancellation and client shutdown', function () {
         const job = client.submitJob(fn, 'x', { timeout: 80 + 5 * i });
         jobs.push({ job, seen: record(job) });
       }
-      await until(() => jobs.every((j) => j.seen.length > 0), 'every job to end', 15000);
+      await until(() => jobs.every((j) => j.seen.length > 0), 15000, 'every job to end');
       await sleep(300);
       for (const { seen } of jobs) {
         const ends = seen.filter((e) => e === 'complete' || e === 'timeout');

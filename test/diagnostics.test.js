@@ -82,7 +82,7 @@ describe('tracing hooks (diagnostics_channel)', function () {
     try {
       await client.submitJobAsync('trace-ok', 'x');
       await client.submitJobAsync('trace-fail', 'x').catch(() => {});
-      await until(() => sub.got.length === 5, 'the worker messages');
+      await until(() => sub.got.length === 5, 5000, 'the worker messages');
       sub.got.map(([k, c]) => `${k}:${c.name}:${c.outcome || ''}`).should.eql([
         'start:trace-ok:', 'end:trace-ok:complete', 'start:trace-fail:', 'error:trace-fail:failed', 'end:trace-fail:failed',
       ]);

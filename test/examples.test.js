@@ -14,7 +14,7 @@ const { defaultServer } = require('./support/hooks');
 const ROOT = path.resolve(__dirname, '..');
 const children = new Set();
 /** The function names of the examples, without the suffix. */
-const FUNCTIONS = ['reverse', 'count-slowly', 'reverse-bytes', 'describe-text', 'square', 'where', 'nightly-report'];
+const FUNCTIONS = ['reverse', 'count-slowly', 'reverse-bytes', 'describe-text', 'square', 'where', 'nightly-report', 'slow-echo'];
 const suffixes = [];
 
 /** Environment of one example run: the default server and a fresh function-name suffix. */
@@ -214,6 +214,24 @@ describe('examples', function () {
       '[client] status: known=false running=false progress=0/0',
       /the server forgot the job: it is finished \(\d+ status requests\)\./,
     ], 'scheduled-job.js');
+  });
+
+  it('graceful-shutdown.js stops on SIGTERM: the jobs in flight finish, then the process exits by itself', async function () {
+    const service = start('graceful-shutdown.js');
+    await service.waitForOutput(/\[worker\] started job-2/);
+    service.kill('SIGTERM');
+    const result = await service.result;
+    assertOutput(result, [
+      '[service] SIGTERM: shutting down (grace 5000 ms)',
+      /\[worker\] finished job-2/,
+      '[client] job-2 done',
+      '[service] client stopped, 0 job(s) timed out',
+      '[service] worker stopped, 0 job(s) handed back to gearmand',
+    ], 'graceful-shutdown.js');
+    // Every job submitted before the signal ran to its end; none was lost or cut short.
+    const started = result.stdout.match(/\[worker\] started job-\d+/g).map((l) => l.split(' ').pop());
+    const done = result.stdout.match(/\[client\] job-\d+ done/g).map((l) => l.split(' ')[1]);
+    assert.deepStrictEqual(done.slice().sort(), started.slice().sort(), result.stdout);
   });
 
   it('binary-payloads.js sends all 256 byte values both ways and decodes with toStringEncoding', async function () {

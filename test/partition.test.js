@@ -58,7 +58,7 @@ describe('dead servers are found (keepAlive, real partitions)', function () {
     const heal = partition(a.port);
     try {
       const started = Date.now();
-      await until(() => seen.includes('close'), 'the held job to end', 20000);
+      await until(() => seen.includes('close'), 20000, 'the held job to end');
       const took = Date.now() - started;
       seen.should.eql(['error:GEARMAN_CONNECTION_LOST', 'close']);
       socketErrors.should.eql([[`127.0.0.1:${a.port}`, 'ETIMEDOUT']]);
@@ -87,7 +87,7 @@ describe('dead servers are found (keepAlive, real partitions)', function () {
     await once(job, 'created');
     const heal = partition(a.port);
     try {
-      await until(() => seen.includes('close'), 'the job to end', 10000);
+      await until(() => seen.includes('close'), 10000, 'the job to end');
       seen.should.eql(['timeout', 'close']);
     } finally {
       heal();

@@ -37,6 +37,7 @@ const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
  * - quiet: uids whose oldest unanswered GRAB was sent after an answered job (without a limit):
  *   its NO_JOB sends PRE_SLEEP without a second `_preSleep` call (the answer's call stands for it)
  * - grabAll: the `grabAll` option (asks with GRAB_JOB_ALL)
+ * - draining: `{promise, resolve, timer, done}` once `shutdown()` was called (no GRAB any more)
  */
 const hidden = new WeakMap();
 function state(worker) {
@@ -44,7 +45,7 @@ function state(worker) {
   if (s === undefined) {
     s = {
       registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map(),
-      owed: null, quiet: new Set(), grabAll: false,
+      owed: null, quiet: new Set(), grabAll: false, draining: null,
     };
     hidden.set(worker, s);
   }
@@ -248,6 +249,7 @@ Worker.prototype._response = function (jobServer, type, parsed) {
   switch (type) {
     case T.NOOP: {
       const st = state(this);
+      if (st.draining !== null) return; // shutting down: no new job
       if (st.limit > 0) {
         grabIfFree(this, jobServer);
         return;
@@ -304,7 +306,7 @@ function countGrab(st, uid, delta) {
 /** With a `concurrency` limit: asks for another job while running + asked-for jobs are under it. */
 function grabIfFree(worker, jobServer) {
   const st = state(worker);
-  if (worker.closed === true || !jobServer.connected) return;
+  if (worker.closed === true || st.draining !== null || !jobServer.connected) return;
   const uid = jobServer.getUid();
   const running = st.running.get(uid);
   const busy = (running === undefined ? 0 : running.size) + (st.grabbing.get(uid) || 0);
@@ -333,7 +335,7 @@ function grabNext(worker, jobServer) {
     return;
   }
   const uid = jobServer.getUid();
-  if (worker.closed === true || (st.grabbing.get(uid) || 0) > 0) return;
+  if (worker.closed === true || st.draining !== null || (st.grabbing.get(uid) || 0) > 0) return;
   countGrab(st, uid, 1);
   st.quiet.add(uid);
   jobServer.send(grabPacket(worker));
@@ -403,6 +405,10 @@ function track(worker, jobServer, job, fnOptions) {
     } else if (st.limit > 0) {
       grabIfFree(worker, jobServer);
     }
+    if (st.draining !== null && !st.draining.done) {
+      if (set.size === 0) withdrawWhenIdle(worker, jobServer);
+      drained(worker);
+    }
   });
   const seconds = timeoutSeconds(fnOptions.timeout);
   if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
@@ -437,7 +443,7 @@ owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost
       job.close();
     }
   }
-  if (this.closed === true || !lost || st.recovering.has(uid)) return;
+  if (this.closed === true || !lost || st.recovering.has(uid) || st.draining !== null) return;
   scheduleReconnect(this, jobServer, { timer: null, attempts: 0, gaveUp: false });
 });
 
@@ -452,6 +458,66 @@ owners.hide(Worker.prototype, owners.SERVER_UP, function (jobServer) {
   st.recovering.delete(uid);
   reregister(this, jobServer);
 });
+
+/**
+ * Graceful shutdown (beyond gearmanode 0.9.2): the worker asks for no new job and withdraws its
+ * functions on every connected server (RESET_ABILITIES: gearmand stops waking it), lets the running
+ * jobs finish and answer, then closes. At `timeout` (ms) the jobs still running are handed back: the
+ * connections close, gearmand gives those jobs to another worker, and their late answers are
+ * ignored (each job ends one way or the other). A second call returns the same Promise.
+ * @param {object} [options] `timeout` (ms; without it the worker waits for every running job)
+ * @returns {Promise<{handedBack: number}>}
+ */
+owners.hide(Worker.prototype, 'shutdown', function (options) {
+  const st = state(this);
+  if (st.draining !== null) return st.draining.promise;
+  const timeout = options && options.timeout;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 0 && timeout <= 0x7fffffff)) {
+    return Promise.reject(new Error(`value '${String(timeout)}' not in defined range, key=timeout (ms)`));
+  }
+  if (this.closed === true) return Promise.resolve({ handedBack: 0 });
+  const d = { promise: null, resolve: null, timer: null, done: false };
+  d.promise = new Promise((resolve) => { d.resolve = resolve; });
+  st.draining = d;
+  for (const r of st.recovering.values()) clearTimeout(r.timer);
+  st.recovering.clear();
+  // gearmand 1.1.20 forgets a job that runs on a worker when the worker withdraws its function
+  // (RESET_ABILITIES or CANT_DO): the job goes to another worker and the answer gets JOB_NOT_FOUND
+  // (docs/PROTOCOL.md#quirks). So a server where jobs run is told once its last one is answered.
+  for (let i = 0; i < this.jobServers.length; i++) withdrawWhenIdle(this, this.jobServers[i]);
+  const worker = this;
+  if (timeout !== undefined) d.timer = setTimeout(() => finishShutdown(worker, runningJobs(st)), timeout);
+  drained(this);
+  return d.promise;
+});
+
+/** During a shutdown: sends RESET_ABILITIES to a connected server once no job of ours runs there. */
+function withdrawWhenIdle(worker, jobServer) {
+  const st = state(worker);
+  const running = st.running.get(jobServer.getUid());
+  if (jobServer.connected && (running === undefined || running.size === 0)) jobServer.send(RESET_ABILITIES);
+}
+
+/** How many jobs the worker runs, on every server. */
+function runningJobs(st) {
+  let n = 0;
+  for (const set of st.running.values()) n += set.size;
+  return n;
+}
+
+/** During a shutdown: closes the worker once no job runs any more. */
+function drained(worker) {
+  if (runningJobs(state(worker)) === 0) finishShutdown(worker, 0);
+}
+
+function finishShutdown(worker, handedBack) {
+  const d = state(worker).draining;
+  if (d.done) return;
+  d.done = true;
+  if (d.timer !== null) clearTimeout(d.timer);
+  worker.close(); // the connections close; jobs still running are abandoned (handed back)
+  d.resolve({ handedBack });
+}
 
 function scheduleReconnect(worker, jobServer, attempt) {
   const st = state(worker);

@@ -348,6 +348,23 @@ gearmanode.Worker.logger.transports.console.level = 'quiet';
 expectType<boolean>(loggerModule.get('Client').isLevelEnabled('silly'));
 loggerModule.get('Job').debug('formatted %s', 'lazily');
 
+async function lifecycleUsage(): Promise<void> {
+  const c = gearmanode.client({ servers: [{ port: 4730 }], keepAlive: 1000 });
+  const w = gearmanode.worker({ keepAlive: false });
+  if (c instanceof Error || w instanceof Error) return;
+  const ac = new AbortController();
+  exact<Buffer>()(await c.submitJobAsync('reverse', 'x', { timeout: 500, signal: ac.signal }));
+  const job = c.submitJob('reverse', 'x', { timeout: 500 });
+  if (!(job instanceof Error)) job.on('timeout', () => undefined);
+  exact<{ timedOut: number }>()(await c.shutdown({ timeout: 1000 }));
+  exact<{ handedBack: number }>()(await w.shutdown());
+  // @ts-expect-error: keepAlive is a number of ms or false
+  gearmanode.client({ keepAlive: true });
+  // @ts-expect-error: the signal is an AbortSignal
+  c.submitJob('reverse', 'x', { signal: {} });
+}
+void lifecycleUsage;
+
 async function adminUsage(): Promise<void> {
   const admin = gearmanode.admin({ port: 4730 });
   expectType<InstanceType<typeof Admin>>(admin);
