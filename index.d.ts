@@ -118,6 +118,12 @@ declare module 'gearmanode' {
        * job also `reducer` (default false).
        */
       grabAll?: boolean;
+      /**
+       * Beyond gearmanode 0.9.2: a worker asleep that long (ms, from 100) without a NOOP asks for a job
+       * anyway; gearmand 1.1.20 sends no NOOP when a scheduled job falls due. Default: none (a sleeping
+       * worker waits for NOOP, as in 0.9.2).
+       */
+      pollInterval?: number;
     }
 
     /** Options of `Client#submitJob`. The library writes `name`, `payload` and the defaults into this object. */

@@ -112,6 +112,50 @@ describe('scheduled jobs (runAt)', function () {
       await until(async () => !(await c.getStatusUnique(unique)).known, 8000, 'the job forgotten');
     });
 
+    it('with pollInterval, a sleeping worker gets a scheduled job after its time with no other job to wake it', async function () {
+      const fn = fname();
+      const got = [];
+      const worker = keep(gearmanode.worker({ servers: [defaultServer.server], pollInterval: 250 }));
+      worker.addFunction(fn, (job) => {
+        got.push(Date.now());
+        job.workComplete();
+      });
+      const c = client();
+      await until(async () => (await gearmandStatus(fn)).workers === 1, 8000, 'the worker registered');
+      const runAt = Math.ceil(Date.now() / 1000) + 2;
+      const job = c.submitJob(fn, 'scheduled', { background: true, runAt });
+      await once(job, 'created');
+      await until(() => got.length === 1, 8000, 'the scheduled job to reach the worker');
+      assert.ok(got[0] >= runAt * 1000, 'the scheduled job reached the worker after its time');
+      assert.ok(got[0] < runAt * 1000 + 2000, 'within a few polls of its time');
+    });
+
+    it('without pollInterval a sleeping worker is not woken by a scheduled job (gearmand 1.1.20 sends no NOOP)', async function () {
+      const fn = fname();
+      const got = [];
+      const worker = keep(gearmanode.worker({ servers: [defaultServer.server] }));
+      worker.addFunction(fn, (job) => {
+        got.push(String(job.payload));
+        job.workComplete();
+      });
+      const c = client();
+      await until(async () => (await gearmandStatus(fn)).workers === 1, 8000, 'the worker registered');
+      const runAt = Math.ceil(Date.now() / 1000) + 1;
+      await once(c.submitJob(fn, 'scheduled', { background: true, runAt }), 'created');
+      await until(() => Date.now() >= runAt * 1000 + 1500, 8000, 'well past its time');
+      assert.deepStrictEqual(got, []);
+      // The next NOOP (another job of the function) wakes it, and it gets the scheduled job first.
+      c.submitJob(fn, 'wake', { background: true });
+      await until(() => got.length === 2, 8000, 'both jobs');
+      assert.deepStrictEqual(got, ['scheduled', 'wake']);
+    });
+
+    it('checks pollInterval: whole ms from 100', function () {
+      for (const bad of [0, 99, 1.5, '500', true]) {
+        assert.ok(gearmanode.worker({ servers: [defaultServer.server], pollInterval: bad }) instanceof Error, String(bad));
+      }
+    });
+
     it('a time in the past runs at once; a worker asking later gets it', async function () {
       const fn = fname();
       const c = client();

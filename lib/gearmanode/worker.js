@@ -38,6 +38,7 @@ const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
  *   its NO_JOB sends PRE_SLEEP without a second `_preSleep` call (the answer's call stands for it)
  * - grabAll: the `grabAll` option (asks with GRAB_JOB_ALL)
  * - draining: `{promise, resolve, timer, done}` once `shutdown()` was called (no GRAB any more)
+ * - poll: the `pollInterval` option (0: none); sleepers: uid → timer of the next poll while asleep
  */
 const hidden = new WeakMap();
 function state(worker) {
@@ -45,7 +46,7 @@ function state(worker) {
   if (s === undefined) {
     s = {
       registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map(),
-      owed: null, quiet: new Set(), grabAll: false, draining: null,
+      owed: null, quiet: new Set(), grabAll: false, draining: null, poll: 0, sleepers: new Map(),
     };
     hidden.set(worker, s);
   }
@@ -57,8 +58,9 @@ function state(worker) {
  *   before reconnecting to a lost server), `recoverLimit` (attempts); beyond gearmanode:
  *   `connectTimeout` (ms), `maxPacketSize` (bytes), `concurrency` (jobs run at once per server;
  *   the worker then asks for the next job as soon as a slot is free), `grabAll` (boolean: asks
- *   with GRAB_JOB_ALL, so every job carries its unique id and a reduce job its `reducer`), `tls`
- *   (`true` or `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
+ *   with GRAB_JOB_ALL, so every job carries its unique id and a reduce job its `reducer`),
+ *   `pollInterval` (ms: asleep that long without a NOOP, ask anyway), `keepAlive` (ms or false),
+ *   `tls` (`true` or `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
  * @returns {Worker|Error}
  */
 function Worker(options) {
@@ -71,6 +73,10 @@ function Worker(options) {
   const grabAll = options.grabAll;
   if (grabAll !== undefined && grabAll !== true && grabAll !== false) {
     return new Error("value '" + grabAll + "' not in defined range, key=grabAll");
+  }
+  const pollInterval = options.pollInterval;
+  if (pollInterval !== undefined && !(Number.isInteger(pollInterval) && pollInterval >= 100 && pollInterval <= 0x7fffffff)) {
+    return new Error("value '" + pollInterval + "' not in defined range, key=pollInterval (ms, from 100)");
   }
   const withUnique = options.withUnique;
   const recoverTime = options.recoverTime;
@@ -85,13 +91,14 @@ function Worker(options) {
   this.recoverTime = recoverTime === undefined ? common.DEFAULT_RECOVER_TIME : recoverTime;
   this.recoverLimit = recoverLimit === undefined ? 3 : recoverLimit;
   this._type = 'Worker';
-  const serverOptions = owners.takeSocketOptions(this, options, ['concurrency', 'grabAll']);
+  const serverOptions = owners.takeSocketOptions(this, options, ['concurrency', 'grabAll', 'pollInterval']);
   if (serverOptions instanceof Error) return serverOptions;
   const rslt = this.initServers(serverOptions);
   if (rslt instanceof Error) return rslt;
   this.functions = {};
   if (concurrency !== undefined) state(this).limit = concurrency;
   if (grabAll === true) state(this).grabAll = true;
+  if (pollInterval !== undefined) state(this).poll = pollInterval;
   EventEmitter.call(this);
 }
 util.inherits(Worker, EventEmitter);
@@ -200,6 +207,7 @@ Worker.prototype.close = function () {
   const st = state(this);
   for (const r of st.recovering.values()) clearTimeout(r.timer);
   st.recovering.clear();
+  for (const uid of Array.from(st.sleepers.keys())) wake(st, uid);
   this.closeServers();
   for (const k of Object.keys(this.functions)) delete this.functions[k];
   this.emit('close');
@@ -224,8 +232,48 @@ Worker.prototype._getFunction = function (name) {
  */
 Worker.prototype._preSleep = function (jobServer) {
   if (defersSleep(this, jobServer)) return;
-  jobServer.send(PRE_SLEEP);
+  sleep(this, jobServer);
 };
+
+/** Sends PRE_SLEEP; with `pollInterval`, asks again after that long if no NOOP came meanwhile. */
+function sleep(worker, jobServer) {
+  jobServer.send(PRE_SLEEP);
+  const st = state(worker);
+  if (st.poll === 0) return;
+  const uid = jobServer.getUid();
+  wake(st, uid);
+  const timer = setTimeout(poll, st.poll, worker, jobServer);
+  timer.unref(); // the connection keeps the process alive, not the poll
+  st.sleepers.set(uid, timer);
+}
+
+/** The worker is no longer asleep on this server (NOOP, a job, or the connection went away). */
+function wake(st, uid) {
+  const timer = st.sleepers.get(uid);
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  st.sleepers.delete(uid);
+}
+
+/**
+ * `pollInterval` elapsed without a NOOP: ask for a job anyway. gearmand 1.1.20 sends no NOOP when a
+ * scheduled job falls due (docs/PROTOCOL.md#extended); libgearman's workers poll for the same reason.
+ */
+function poll(worker, jobServer) {
+  const st = state(worker);
+  const uid = jobServer.getUid();
+  st.sleepers.delete(uid);
+  if (worker.closed === true || st.draining !== null || !jobServer.connected) return;
+  if (st.limit > 0) {
+    grabIfFree(worker, jobServer);
+    return;
+  }
+  const running = st.running.get(uid);
+  if ((st.grabbing.get(uid) || 0) > 0 || (running !== undefined && running.size > 0)) return;
+  countGrab(st, uid, 1);
+  st.quiet.add(uid); // its NO_JOB sleeps again without a `_preSleep` call, as after an answer
+  jobServer.send(grabPacket(worker));
+}
 
 /** Whether `_preSleep` is called for the answer of a job this worker runs on `jobServer`. */
 function defersSleep(worker, jobServer) {
@@ -249,6 +297,7 @@ Worker.prototype._response = function (jobServer, type, parsed) {
   switch (type) {
     case T.NOOP: {
       const st = state(this);
+      wake(st, jobServer.getUid());
       if (st.draining !== null) return; // shutting down: no new job
       if (st.limit > 0) {
         grabIfFree(this, jobServer);
@@ -263,7 +312,7 @@ Worker.prototype._response = function (jobServer, type, parsed) {
       const uid = jobServer.getUid();
       const left = countGrab(st, uid, -1);
       if (st.limit === 0) {
-        if (st.quiet.delete(uid)) jobServer.send(PRE_SLEEP);
+        if (st.quiet.delete(uid)) sleep(this, jobServer);
         else this._preSleep(jobServer);
         return;
       }
@@ -434,6 +483,7 @@ owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost
   const uid = jobServer.getUid();
   st.grabbing.delete(uid);
   st.quiet.delete(uid);
+  wake(st, uid);
   const running = st.running.get(uid);
   if (running !== undefined) {
     st.running.delete(uid);
