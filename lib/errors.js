@@ -30,6 +30,13 @@ const CODES = Object.freeze({
   JOB_CLOSED: 'GEARMAN_JOB_CLOSED',
   /** The server answered with an ERROR packet. */
   SERVER_ERROR: 'GEARMAN_SERVER_ERROR',
+  /**
+   * The server sent what this client or worker cannot place: an answer about an unknown job, a
+   * JOB_CREATED nobody waits for, bytes out of sync, a packet over `maxPacketSize`.
+   */
+  PROTOCOL_ERROR: 'GEARMAN_PROTOCOL_ERROR',
+  /** A job was assigned for a function this worker has not registered. */
+  UNKNOWN_FUNCTION: 'GEARMAN_UNKNOWN_FUNCTION',
   /** An argument is longer than the server accepts (a unique id over 63 bytes). */
   ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE',
   /** A buffer given to `jobServer.send` is not a sequence of whole request packets. */

@@ -10,6 +10,8 @@ const EventEmitter = require('events').EventEmitter;
 const sinon = require('sinon');
 const gearmanode = require('../lib/gearmanode');
 const { Client } = require('../lib/gearmanode/client');
+const { Worker } = require('../lib/gearmanode/worker');
+const errors = require('../lib/errors');
 const { Job } = require('../lib/gearmanode/job');
 const lb = require('../lib/gearmanode/load-balancing');
 const protocol = require('../lib/gearmanode/protocol');
@@ -250,6 +252,20 @@ describe('Client', function () {
       assert.strictEqual(errorsSeen.length, 1);
       assert.ok(errorsSeen[0] instanceof Error);
       assert.strictEqual(errorsSeen[0].message, 'failed to obtain job server from load balancer (all servers invalid?)');
+      // Beyond 0.9.2 (COMPATIBILITY.md#decision-unrecoverable-errors): a GearmanError with a code.
+      assert.ok(errorsSeen[0] instanceof errors.GearmanError);
+      assert.strictEqual(errorsSeen[0].code, 'GEARMAN_ALL_SERVERS_FAILED');
+      c.on('error', () => {});
+      for (const [msg, code] of [['unknown job, uid=h:1#H:x', 'GEARMAN_PROTOCOL_ERROR'], ['out of sync with server', 'GEARMAN_PROTOCOL_ERROR']]) {
+        c._unrecoverableError(msg);
+        assert.strictEqual(errorsSeen[errorsSeen.length - 1].code, code);
+      }
+      const w = new Worker({ port: 4730 });
+      const seen = [];
+      w.on('error', (e) => seen.push(e.code));
+      w._getFunction('nope');
+      w.close();
+      assert.deepStrictEqual(seen, ['GEARMAN_UNKNOWN_FUNCTION']);
     });
 
     it('goes through the current _unrecoverableError and loadBalancer.nextIndex properties', function () {

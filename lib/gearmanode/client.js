@@ -180,9 +180,10 @@ Client.prototype._getJobServer = function (job) {
   return this.jobServers[idx];
 };
 
+/** Emits `error` with a GearmanError (0.9.2: a plain Error with the same message; see owner.js). */
 Client.prototype._unrecoverableError = function (msg) {
   log.log('error', msg);
-  this.emit('error', new Error(msg));
+  this.emit('error', owners.unrecoverable(msg));
 };
 
 function convert(job, data) {

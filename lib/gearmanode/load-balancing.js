@@ -15,6 +15,8 @@ const common = require('./common');
 const loggers = require('../logger');
 const core = require('../internal/native');
 
+const Slot = core.DecisionSlot;
+
 const hasOwn = Object.prototype.hasOwnProperty;
 const sloppySet = common.sloppySet;
 
@@ -101,18 +103,18 @@ function marksOf(badNodes) {
 }
 
 /**
- * Applies a decision of the core, `[found, chosen, ...recovered]`: each recovered node goes to the
- * strategy's current `goodOne`; returns `chosen`, or null (after an `error` log).
+ * Applies a decision of the core (laid out as the core's DecisionSlot says): each recovered node
+ * goes to the strategy's current `goodOne`; returns the chosen node, or null (after an `error` log).
  */
 function applyDecision(strategy, rslt) {
   const logger = LBStrategy.logger;
-  for (let i = 2; i < rslt.length; i++) {
+  for (let i = Slot.Recovered; i < rslt.length; i++) {
     logger.verbose('bad node recovered, idx=%d', rslt[i]); // formats nothing unless verbose is on
     strategy.goodOne(rslt[i]);
   }
-  if (rslt[0] === 1) {
-    logger.debug('found good node, idx=%d', rslt[1]);
-    return rslt[1];
+  if (rslt[Slot.Found] === 1) {
+    logger.debug('found good node, idx=%d', rslt[Slot.Chosen]);
+    return rslt[Slot.Chosen];
   }
   logger.error('all nodes invalid, no candidate more');
   return null;

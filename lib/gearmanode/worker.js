@@ -287,9 +287,10 @@ function defersSleep(worker, jobServer) {
 }
 
 
+/** Emits `error` with a GearmanError (0.9.2: a plain Error with the same message; see owner.js). */
 Worker.prototype._unrecoverableError = function (msg) {
   log.log('error', msg);
-  this.emit('error', new Error(msg));
+  this.emit('error', owners.unrecoverable(msg));
 };
 
 /** Handles a server packet addressed to the worker. */

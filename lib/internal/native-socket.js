@@ -7,6 +7,7 @@
  */
 const net = require('net');
 const native = require('./native');
+const errors = require('../errors');
 
 const kConn = Symbol('gearmanode.nativeConnection');
 const kOut = Symbol('gearmanode.pendingWrites');
@@ -173,7 +174,9 @@ class NativeSocket extends net.Socket {
         }
         break;
       case EV.Error:
-        this.destroy(a);
+        // The core's own failures (bad magic, a packet over the limit, a caught panic) become
+        // GearmanErrors with their fields; socket errors keep Node's shape.
+        this.destroy(a.code && a.code.startsWith('GEARMAN_') ? Object.assign(errors.fromCore(a), a) : a);
         break;
       case EV.End:
         this.push(null);

@@ -15,6 +15,7 @@
  *   0.9.2's events of a connect and of a teardown. An owner without them is simply not told.
  */
 const native = require('./native');
+const errors = require('../errors');
 
 /** Hook `owner[SERVER_UP](jobServer)`: the job server got connected (after `socketConnect`). */
 const SERVER_UP = Symbol('gearmanode.serverUp');
@@ -172,6 +173,19 @@ function deferJobError(job, err) {
   });
 }
 
+/**
+ * The `error` of `_unrecoverableError(message)`: a GearmanError with 0.9.2's message. The code comes
+ * from the message, whose beginnings are this library's own (0.9.2's suites check the one-argument
+ * call, so the code cannot travel as a second argument).
+ */
+function unrecoverable(message) {
+  const m = String(message);
+  const code = m.startsWith('failed to obtain job server') ? errors.CODES.ALL_SERVERS_FAILED
+    : m.startsWith('function not found in locale register') ? errors.CODES.UNKNOWN_FUNCTION
+      : errors.CODES.PROTOCOL_ERROR;
+  return errors.create(code, m);
+}
+
 /** Defines a writable, non-enumerable property (invisible to Object.keys and key-order checks). */
 function hide(target, name, value) {
   Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
@@ -179,5 +193,5 @@ function hide(target, name, value) {
 
 module.exports = {
   takeSocketOptions, normaliseTls, deferJobError, hide, SOCKET_OPTIONS,
-  SERVER_UP, SERVER_DOWN, serverUp, serverDown, markBad, socketOptions, maxPacketSize,
+  SERVER_UP, SERVER_DOWN, serverUp, serverDown, markBad, socketOptions, maxPacketSize, unrecoverable,
 };

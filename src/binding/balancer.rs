@@ -12,6 +12,20 @@ use napi_derive::napi;
 
 use crate::balancer::{hash, search_next_good, JsBase};
 
+/// Slots of a balancer decision, the `Float64Array` that `lbSearchNextGood` and `lbHashPick` return:
+/// `[found, chosen, ...recovered]`. `Found` is 1 when `Chosen` is the answer and 0 for `null`
+/// (`chosen` may itself be NaN or -0, so it cannot flag absence); from `Recovered` on come the nodes
+/// whose bad mark has expired, in visiting order, for the caller to pass to `goodOne`.
+#[napi]
+pub enum DecisionSlot {
+    /// 1: `Chosen` is the answer; 0: none (every node is bad).
+    Found = 0,
+    /// The chosen node's index.
+    Chosen = 1,
+    /// The first recovered node.
+    Recovered = 2,
+}
+
 /// The decision of `LBStrategy#_searchNextGood(bad)` (see `balancer::search_next_good`).
 ///
 /// - `bad`: `0 + bad` in JS when that is a number, else the string `ToPrimitive(bad)` (then JS's
@@ -19,9 +33,7 @@ use crate::balancer::{hash, search_next_good, JsBase};
 /// - `marks`: flat `[key, +mark, key, +mark, …]` for the own keys of `badNodes` that are canonical
 ///   number strings.
 ///
-/// Returns `[found, chosen, ...expired]`: `found` is 1 when `chosen` is the answer and 0 for `null`
-/// (`chosen` may itself be NaN or -0, so it cannot flag absence); the expired nodes come in visiting
-/// order, for the caller to pass to `goodOne`.
+/// Returns a decision laid out as [`DecisionSlot`] says.
 #[napi(
     catch_unwind,
     js_name = "lbSearchNextGood",
@@ -82,9 +94,9 @@ fn id_key(id: &Either<String, BufferSlice<'_>>) -> u64 {
     }
 }
 
-/// The server for a unique id under `Hash` (see `balancer::hash::pick`): `[found, chosen]`, or
-/// `[1, chosen, chosen]` when the chosen server's bad mark has expired (the caller passes it to
-/// `goodOne`), the same layout as `lbSearchNextGood`. `marks` as for `lbSearchNextGood`.
+/// The server for a unique id under `Hash` (see `balancer::hash::pick`), as a decision laid out as
+/// [`DecisionSlot`] says (the chosen server is also `Recovered` when its bad mark has expired).
+/// `marks` as for `lbSearchNextGood`.
 #[napi(
     catch_unwind,
     js_name = "lbHashPick",
