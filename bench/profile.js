@@ -233,7 +233,7 @@ async function main() {
           const wrap = {};
           if (tool === 'callgrind') {
             for (const k of ['client', 'worker']) {
-              wrap[k] = ['valgrind', '--tool=callgrind', '--quiet', `--callgrind-out-file=${path.join(dir, `${tag}-${k}.callgrind.%p`)}`];
+              wrap[k] = ['valgrind', '--tool=callgrind', '--quiet', '--separate-threads=yes', `--callgrind-out-file=${path.join(dir, `${tag}-${k}.callgrind.%p`)}`];
               if (impl !== 'c') nodeFlags[k].push('--perf-basic-prof');
             }
           }
@@ -265,7 +265,7 @@ async function main() {
                 for (const k of ['client', 'worker']) {
                   if (!pids[k]) continue;
                   callgrind.control(['-d'], pids[k]);
-                  const file = callgrind.newestDump(dir, `${tag}-${k}.callgrind.`, pids[k]);
+                  const files = callgrind.newestDump(dir, `${tag}-${k}.callgrind.`, pids[k]);
                   // node's perf map names the JIT'd functions; copied before the process exits
                   const map = path.join(dir, `${tag}-${k}.perf-map`);
                   try {
@@ -273,7 +273,7 @@ async function main() {
                   } catch {
                     // no map: JIT'd code stays unnamed
                   }
-                  if (file) dumps[k] = { file, map };
+                  if (files.length) dumps[k] = { files, map };
                 }
               }
               if (attached.length) {
@@ -334,10 +334,15 @@ async function main() {
             for (const k of ['client', 'worker']) {
               const d = dumps && dumps[k];
               if (!d) continue;
-              const costs = callgrind.selfCosts(d.file, callgrind.perfMap(d.map));
-              entry.instructions_per_job[k] = costs.total / jobs;
-              say(`  ${k.padEnd(8)} ${(costs.total / jobs).toFixed(0).padStart(8)} instructions/job (Ir, every thread, measured part only)`);
-              for (const l of callgrind.report(costs, jobs)) say(l);
+              const map = callgrind.perfMap(d.map);
+              const threads = d.files.map((f) => ({ thread: f.thread, costs: callgrind.selfCosts(f.file, map) }));
+              const main = threads.find((t) => t.thread === 1);
+              const all = threads.reduce((a, t) => a + t.costs.total, 0);
+              const mainIr = main ? main.costs.total : 0;
+              entry.instructions_per_job[k] = { all: all / jobs, main: mainIr / jobs, other_threads: (all - mainIr) / jobs };
+              say(`  ${k.padEnd(8)} ${(all / jobs).toFixed(0).padStart(8)} instructions/job (Ir, measured part only): main (JS) thread ${(mainIr / jobs).toFixed(0)}, ` +
+                `other threads ${((all - mainIr) / jobs).toFixed(0)} (${threads.filter((t) => t.thread !== 1).map((t) => (t.costs.total / jobs).toFixed(0)).join(' + ')})`);
+              if (main) for (const l of callgrind.report(main.costs, jobs)) say(l);
             }
           }
           if (tool === 'cpuprof') {

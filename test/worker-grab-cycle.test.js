@@ -206,6 +206,18 @@ describe('worker grab cycle (COMPATIBILITY.md#grab-cycle)', function () {
       sentTypes(send).should.eql([GRAB_JOB, WORK_COMPLETE, PRE_SLEEP]);
     });
 
+    it('a job the worker runs carries none of the library\'s listeners (as in 0.9.2); the bookkeeping does not depend on them', function () {
+      const { w, js, send, jobs, assign } = driven();
+      assign('a');
+      const job = jobs[0];
+      job.eventNames().should.eql([]);
+      job.removeAllListeners();
+      job.workComplete('done');
+      sentTypes(send).should.eql([WORK_COMPLETE, GRAB_JOB]);
+      w._response(js, NO_JOB);
+      sentTypes(send).should.eql([WORK_COMPLETE, GRAB_JOB, PRE_SLEEP]);
+    });
+
     it('a job closed without an answer sends nothing (as 0.9.2); a _preSleep replaced by a stub sends nothing either', function () {
       const { w, js, send, jobs, assign } = driven();
       assign('a');

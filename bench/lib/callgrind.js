@@ -16,14 +16,25 @@ function control(args, pid) {
 }
 
 /**
- * The newest numbered dump (`<prefix><pid>.<n>`, written by `callgrind_control -d`; the dump at
- * exit has no number), or null.
+ * The files of the newest numbered dump of `pid` (`<prefix><pid>.<n>-<thread>`, one per thread
+ * with `--separate-threads=yes`, written by `callgrind_control -d`; the dump at exit has no
+ * number): `[{thread, file}]`, thread 1 being the main (JavaScript) thread.
  */
 function newestDump(dir, prefix, pid) {
   const base = `${prefix}${pid}.`;
-  const numbered = fs.readdirSync(dir).filter((f) => f.startsWith(base) && /^\d+$/.test(f.slice(base.length)));
-  numbered.sort((a, b) => Number(a.slice(base.length)) - Number(b.slice(base.length)));
-  return numbered.length ? path.join(dir, numbered[numbered.length - 1]) : null;
+  const files = [];
+  let newest = -1;
+  for (const f of fs.readdirSync(dir)) {
+    const m = f.startsWith(base) && /^(\d+)(?:-(\d+))?$/.exec(f.slice(base.length));
+    if (!m) continue;
+    const n = Number(m[1]);
+    if (n > newest) {
+      newest = n;
+      files.length = 0;
+    }
+    if (n === newest) files.push({ thread: m[2] ? Number(m[2]) : 1, file: path.join(dir, f) });
+  }
+  return files.sort((a, b) => a.thread - b.thread);
 }
 
 /** The total instruction count of a dump. */

@@ -110,7 +110,10 @@ const PACKET_TYPE = {
 
 /**
  * Hidden worker-side state of a job: `abandoned` once the worker answered it itself (timeout) or
- * lost its connection (later reports are ignored), and the timeout timer.
+ * lost its connection (later reports are ignored), the timeout timer, and for a job its worker
+ * runs, `onClose(job, state)`: the worker's bookkeeping, called once as the job closes (before its
+ * `close` event, so that the job keeps 0.9.2's listeners: none of the library's), with the
+ * worker's `owner`, `server` and `running` (the set of jobs it runs there).
  */
 const workerState = new WeakMap();
 
@@ -182,6 +185,11 @@ Job.prototype.close = function () {
   }
   this.closed = true;
   clientJobs.ended(this, 'close');
+  if (ws !== undefined && ws.onClose !== null) {
+    const onClose = ws.onClose;
+    ws.onClose = null;
+    onClose(this, ws);
+  }
   this.emit('close');
   this.removeAllListeners();
 };
@@ -247,7 +255,7 @@ Job.prototype.getStatus = function () {
 function stateOf(job) {
   let s = workerState.get(job);
   if (s === undefined) {
-    s = { abandoned: false, timer: null };
+    s = { abandoned: false, timer: null, onClose: null, owner: null, server: null, running: null };
     workerState.set(job, s);
   }
   return s;

@@ -444,25 +444,13 @@ function track(worker, jobServer, job, fnOptions) {
     running.set(uid, set);
   }
   set.add(job);
-  job.once('close', function () {
-    set.delete(job);
-    const st = state(worker);
-    // Answered: the next job is asked for at once (no PRE_SLEEP → NOOP round trip per job). With a
-    // concurrency limit, any closed job frees a slot.
-    if (st.owed === job) {
-      st.owed = null;
-      grabNext(worker, jobServer);
-    } else if (st.limit > 0) {
-      grabIfFree(worker, jobServer);
-    }
-    if (st.draining !== null && !st.draining.done) {
-      if (set.size === 0) withdrawWhenIdle(worker, jobServer);
-      drained(worker);
-    }
-  });
+  const js = jobModule.internals.stateOf(job);
+  js.owner = worker;
+  js.server = jobServer;
+  js.running = set;
+  js.onClose = jobClosed;
   const seconds = timeoutSeconds(fnOptions.timeout);
   if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
-    const js = jobModule.internals.stateOf(job);
     js.timer = setTimeout(function () {
       js.timer = null;
       if (job.closed === true || js.abandoned) return;
@@ -474,6 +462,27 @@ function track(worker, jobServer, job, fnOptions) {
       jobModule.internals.traceEnd(job, 'timeout');
       job.close();
     }, seconds * 1000);
+  }
+}
+
+/**
+ * A job this worker runs closed (answered, failed by its timeout, its server lost): it leaves the
+ * running set, and once answered the next job is asked for at once (no PRE_SLEEP → NOOP round trip
+ * per job). With a concurrency limit, any closed job frees a slot.
+ */
+function jobClosed(job, js) {
+  js.running.delete(job);
+  const worker = js.owner;
+  const st = state(worker);
+  if (st.owed === job) {
+    st.owed = null;
+    grabNext(worker, js.server);
+  } else if (st.limit > 0) {
+    grabIfFree(worker, js.server);
+  }
+  if (st.draining !== null && !st.draining.done) {
+    if (js.running.size === 0) withdrawWhenIdle(worker, js.server);
+    drained(worker);
   }
 }
 

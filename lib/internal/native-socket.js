@@ -201,6 +201,23 @@ class NativeSocket extends net.Socket {
     }
   }
 
+  /**
+   * `write(buffer)` without a callback while nothing is buffered, corked, ending or destroyed (how
+   * a JobServer writes every packet): the bytes are queued for the native connection at once,
+   * exactly as Writable.write would do through the synchronous `_write` below, without its
+   * per-call bookkeeping and its callback tick. Anything else takes net.Socket's own path.
+   */
+  write(chunk, encoding, cb) {
+    const ws = this._writableState;
+    if (cb === undefined && encoding === undefined && chunk instanceof Uint8Array && this[kConn] !== null &&
+      ws.length === 0 && ws.corked === 0 && !ws.ending && !ws.destroyed && !ws.writing && ws.errored === null &&
+      ws.constructed) {
+      this._queue(chunk);
+      return true;
+    }
+    return super.write(chunk, encoding, cb);
+  }
+
   _write(chunk, encoding, cb) {
     this._queue(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk);
     cb();
