@@ -46,7 +46,8 @@ const PACKET_TYPE = {
  * lost its connection (later reports are ignored), the timeout timer, and for a job its worker
  * runs, `onClose(job, state)`: the worker's bookkeeping, called once as the job closes (before its
  * `close` event, so that the job keeps 0.9.2's listeners: none of the library's), with the
- * worker's `owner`, `server` and `running` (the set of jobs it runs there).
+ * worker's `owner` and `server`, and `slot`, `prev`, `next`: the job's place in the list of jobs
+ * the worker runs on that server (worker.js).
  */
 const workerState = new WeakMap();
 
@@ -159,10 +160,17 @@ Job.prototype.getStatus = function () {
 function stateOf(job) {
   let s = workerState.get(job);
   if (s === undefined) {
-    s = { abandoned: false, timer: null, onClose: null, owner: null, server: null, running: null };
+    s = {
+      job, abandoned: false, timer: null, onClose: null, owner: null, server: null, slot: null, prev: null, next: null,
+    };
     workerState.set(job, s);
   }
   return s;
+}
+
+/** The hidden worker-side state of a job, if it has one. */
+function existingState(job) {
+  return workerState.get(job);
 }
 
 /** Whether reports for this worker-side job must be dropped (answered by the worker already). */
@@ -279,6 +287,6 @@ hide(Job.prototype, 'promise', function () {
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {
-  value: { stateOf, isOpen, answer, answering },
+  value: { stateOf, existingState, isOpen, answer, answering },
   enumerable: false,
 });

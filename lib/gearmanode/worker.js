@@ -26,25 +26,36 @@ const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
 /**
  * Hidden state of a worker:
  * - registered: names to register again after a reconnect (cleared by resetAbilities)
- * - running: job server uid → Set of jobs assigned on it and not closed
+ * - servers: job server uid → its grab-cycle bookkeeping (see slotOf)
  * - recovering: job server uid → {timer, attempts} while reconnecting
  * - limit: the `concurrency` option (0: one job at a time, and one GRAB per NOOP as gearmanode)
- * - grabbing: job server uid → GRAB_JOBs sent and not answered yet
  * - owed: the running job whose answer just called `_preSleep`: its close asks for the next job
- * - quiet: uids whose oldest unanswered GRAB was sent after an answered job (without a limit):
- *   its NO_JOB sends PRE_SLEEP without a second `_preSleep` call (the answer's call stands for it)
  */
 const hidden = new WeakMap();
 function state(worker) {
   let s = hidden.get(worker);
   if (s === undefined) {
-    s = {
-      registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map(),
-      owed: null, quiet: new Set(),
-    };
+    s = { registered: new Set(), servers: new Map(), recovering: new Map(), limit: 0, owed: null };
     hidden.set(worker, s);
   }
   return s;
+}
+
+/**
+ * The grab-cycle bookkeeping of one server:
+ * - first, last, size: the jobs running there, a list through their hidden records (job.js), so
+ *   that a job costs no allocation of its own here
+ * - grabbing: GRAB_JOBs sent and not answered yet
+ * - quiet: the oldest unanswered GRAB was sent after an answered job (without a limit): its NO_JOB
+ *   sends PRE_SLEEP without a second `_preSleep` call (the answer's call stands for it)
+ */
+function slotOf(st, uid) {
+  let slot = st.servers.get(uid);
+  if (slot === undefined) {
+    slot = { first: null, last: null, size: 0, grabbing: 0, quiet: false };
+    st.servers.set(uid, slot);
+  }
+  return slot;
 }
 
 /**
@@ -220,10 +231,9 @@ Worker.prototype._preSleep = function (jobServer) {
 function defersSleep(worker, jobServer) {
   const job = jobModule.internals.answering();
   if (job === null || job.clientOrWorker !== worker) return false;
-  const st = state(worker);
-  const running = st.running.get(jobServer.getUid());
-  if (running === undefined || !running.has(job)) return false;
-  st.owed = job;
+  const rec = jobModule.internals.existingState(job);
+  if (rec === undefined || rec.slot === null || rec.server !== jobServer) return false;
+  state(worker).owed = job;
   return true;
 }
 
@@ -246,17 +256,21 @@ Worker.prototype._response = function (jobServer, type, parsed) {
         grabIfFree(this, jobServer);
         return;
       }
-      countGrab(st, jobServer.getUid(), 1);
+      slotOf(st, jobServer.getUid()).grabbing++;
       jobServer.send(grabPacket(this));
       return;
     }
     case T.NO_JOB: {
       const st = state(this);
-      const uid = jobServer.getUid();
-      const left = countGrab(st, uid, -1);
+      const slot = slotOf(st, jobServer.getUid());
+      const left = countGrab(slot, -1);
       if (st.limit === 0) {
-        if (st.quiet.delete(uid)) jobServer.send(PRE_SLEEP);
-        else this._preSleep(jobServer);
+        if (slot.quiet) {
+          slot.quiet = false;
+          jobServer.send(PRE_SLEEP);
+        } else {
+          this._preSleep(jobServer);
+        }
         return;
       }
       // With several GRABs out, sleep once the last one came back empty.
@@ -275,8 +289,9 @@ Worker.prototype._response = function (jobServer, type, parsed) {
       if (uniq) options.unique = parsed[3];
       const job = new Job(this, options);
       const st = state(this);
-      countGrab(st, options.jobServerUid, -1);
-      st.quiet.delete(options.jobServerUid);
+      const slot = slotOf(st, options.jobServerUid);
+      countGrab(slot, -1);
+      slot.quiet = false;
       runJob(this, jobServer, job);
       if (st.limit > 0) grabIfFree(this, jobServer);
       return;
@@ -286,21 +301,18 @@ Worker.prototype._response = function (jobServer, type, parsed) {
 };
 
 /** Adds `delta` to the GRABs outstanding on a server; returns the new count (never below 0). */
-function countGrab(st, uid, delta) {
-  const n = Math.max(0, (st.grabbing.get(uid) || 0) + delta);
-  st.grabbing.set(uid, n);
-  return n;
+function countGrab(slot, delta) {
+  slot.grabbing = Math.max(0, slot.grabbing + delta);
+  return slot.grabbing;
 }
 
 /** With a `concurrency` limit: asks for another job while running + asked-for jobs are under it. */
 function grabIfFree(worker, jobServer) {
-  const st = state(worker);
   if (worker.closed === true || !jobServer.connected) return;
-  const uid = jobServer.getUid();
-  const running = st.running.get(uid);
-  const busy = (running === undefined ? 0 : running.size) + (st.grabbing.get(uid) || 0);
-  if (busy >= st.limit) return;
-  countGrab(st, uid, 1);
+  const st = state(worker);
+  const slot = slotOf(st, jobServer.getUid());
+  if (slot.size + slot.grabbing >= st.limit) return;
+  slot.grabbing++;
   jobServer.send(grabPacket(worker));
 }
 
@@ -314,10 +326,11 @@ function grabNext(worker, jobServer) {
     grabIfFree(worker, jobServer);
     return;
   }
-  const uid = jobServer.getUid();
-  if (worker.closed === true || (st.grabbing.get(uid) || 0) > 0) return;
-  countGrab(st, uid, 1);
-  st.quiet.add(uid);
+  if (worker.closed === true) return;
+  const slot = slotOf(st, jobServer.getUid());
+  if (slot.grabbing > 0) return;
+  slot.grabbing++;
+  slot.quiet = true;
   jobServer.send(grabPacket(worker));
 }
 
@@ -365,19 +378,17 @@ function functionFailed(worker, job, err) {
 
 /** Remembers a running job (closed if its connection is lost) and arms its timeout. */
 function track(worker, jobServer, job, fnOptions) {
-  const uid = jobServer.getUid();
-  const running = state(worker).running;
-  let set = running.get(uid);
-  if (set === undefined) {
-    set = new Set();
-    running.set(uid, set);
-  }
-  set.add(job);
+  const slot = slotOf(state(worker), jobServer.getUid());
   const js = jobModule.internals.stateOf(job);
   js.owner = worker;
   js.server = jobServer;
-  js.running = set;
   js.onClose = jobClosed;
+  js.slot = slot;
+  js.prev = slot.last;
+  if (slot.last === null) slot.first = js;
+  else slot.last.next = js;
+  slot.last = js;
+  slot.size++;
   const seconds = timeoutSeconds(fnOptions.timeout);
   if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
     js.timer = setTimeout(function () {
@@ -399,7 +410,13 @@ function track(worker, jobServer, job, fnOptions) {
  * per job). With a concurrency limit, any closed job frees a slot.
  */
 function jobClosed(job, js) {
-  js.running.delete(job);
+  const slot = js.slot;
+  if (js.prev === null) slot.first = js.next;
+  else js.prev.next = js.next;
+  if (js.next === null) slot.last = js.prev;
+  else js.next.prev = js.prev;
+  slot.size--;
+  js.slot = js.prev = js.next = null;
   const worker = js.owner;
   const st = state(worker);
   if (st.owed === job) {
@@ -415,14 +432,14 @@ function jobClosed(job, js) {
 owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost) {
   const st = state(this);
   const uid = jobServer.getUid();
-  st.grabbing.delete(uid);
-  st.quiet.delete(uid);
-  const running = st.running.get(uid);
-  if (running !== undefined) {
-    st.running.delete(uid);
-    for (const job of running) {
-      jobModule.internals.stateOf(job).abandoned = true;
-      job.close();
+  const slot = st.servers.get(uid);
+  if (slot !== undefined) {
+    st.servers.delete(uid);
+    const running = [];
+    for (let js = slot.first; js !== null; js = js.next) running.push(js);
+    for (const js of running) {
+      js.abandoned = true;
+      js.job.close();
     }
   }
   if (this.closed === true || !lost || st.recovering.has(uid)) return;
