@@ -47,7 +47,7 @@ const PACKET_TYPE = {
  * runs, `onClose(job, state)`: the worker's bookkeeping, called once as the job closes (before its
  * `close` event, so that the job keeps 0.9.2's listeners: none of the library's), with the
  * worker's `owner` and `server`, and `slot`, `prev`, `next`: the job's place in the list of jobs
- * the worker runs on that server (worker.js).
+ * the worker runs on that server (lib/internal/running-jobs.js).
  */
 const workerState = new WeakMap();
 

@@ -12,6 +12,7 @@ const errors = require('../errors');
 const ServerManager = require('./server-manager').ServerManager;
 const jobModule = require('./job');
 const owners = require('../internal/owner');
+const runningJobs = require('../internal/running-jobs');
 
 const Job = jobModule.Job;
 const T = protocol.PACKET_TYPES;
@@ -41,18 +42,11 @@ function state(worker) {
   return s;
 }
 
-/**
- * The grab-cycle bookkeeping of one server:
- * - first, last, size: the jobs running there, a list through their hidden records (job.js), so
- *   that a job costs no allocation of its own here
- * - grabbing: GRAB_JOBs sent and not answered yet
- * - quiet: the oldest unanswered GRAB was sent after an answered job (without a limit): its NO_JOB
- *   sends PRE_SLEEP without a second `_preSleep` call (the answer's call stands for it)
- */
+/** The grab-cycle bookkeeping of one server (lib/internal/running-jobs.js). */
 function slotOf(st, uid) {
   let slot = st.servers.get(uid);
   if (slot === undefined) {
-    slot = { first: null, last: null, size: 0, grabbing: 0, quiet: false };
+    slot = runningJobs.createSlot();
     st.servers.set(uid, slot);
   }
   return slot;
@@ -383,12 +377,7 @@ function track(worker, jobServer, job, fnOptions) {
   js.owner = worker;
   js.server = jobServer;
   js.onClose = jobClosed;
-  js.slot = slot;
-  js.prev = slot.last;
-  if (slot.last === null) slot.first = js;
-  else slot.last.next = js;
-  slot.last = js;
-  slot.size++;
+  runningJobs.link(slot, js);
   const seconds = timeoutSeconds(fnOptions.timeout);
   if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
     js.timer = setTimeout(function () {
@@ -410,13 +399,7 @@ function track(worker, jobServer, job, fnOptions) {
  * per job). With a concurrency limit, any closed job frees a slot.
  */
 function jobClosed(job, js) {
-  const slot = js.slot;
-  if (js.prev === null) slot.first = js.next;
-  else js.prev.next = js.next;
-  if (js.next === null) slot.last = js.prev;
-  else js.next.prev = js.prev;
-  slot.size--;
-  js.slot = js.prev = js.next = null;
+  runningJobs.unlink(js);
   const worker = js.owner;
   const st = state(worker);
   if (st.owed === job) {
@@ -435,9 +418,7 @@ owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost
   const slot = st.servers.get(uid);
   if (slot !== undefined) {
     st.servers.delete(uid);
-    const running = [];
-    for (let js = slot.first; js !== null; js = js.next) running.push(js);
-    for (const js of running) {
+    for (const js of runningJobs.records(slot)) {
       js.abandoned = true;
       js.job.close();
     }
