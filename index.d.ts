@@ -39,8 +39,8 @@ declare module 'gearmanode' {
     type Data = string | Buffer;
     /** Queue priority of a job. */
     type Priority = 'LOW' | 'NORMAL' | 'HIGH';
-    /** Name of a load balancing strategy (case-sensitive). */
-    type LoadBalancing = 'Sequence' | 'RoundRobin';
+    /** Name of a load balancing strategy (case-sensitive); 'Hash' is beyond gearmanode 0.9.2. */
+    type LoadBalancing = 'Sequence' | 'RoundRobin' | 'Hash';
     /** npm log levels, most important first. */
     type LogLevel = 'error' | 'warn' | 'info' | 'verbose' | 'debug' | 'silly';
     /** The reason given with `socketDisconnect`: the Error, `true` after a close with an error, `undefined` for a FIN or `close()`. */
@@ -69,6 +69,13 @@ declare module 'gearmanode' {
       maxPacketSize?: number;
       /** Beyond gearmanode 0.9.2: TLS to every server (`true`: built-in roots, host name checked). */
       tls?: boolean | TlsOptions;
+      /**
+       * Beyond gearmanode 0.9.2: dead-server detection. Keepalive probes after this many ms of
+       * silence (whole ms from 1000), and TCP_USER_TIMEOUT for unacknowledged writes: a server that
+       * answers nothing for 4 × `keepAlive` is a socket error `ETIMEDOUT`. `false` turns it off.
+       * Default 15000 (a dead server is found within about a minute).
+       */
+      keepAlive?: number | false;
     }
 
     /** TLS settings (PEM as strings or Buffers). */
@@ -86,7 +93,12 @@ declare module 'gearmanode' {
     }
 
     interface ClientOptions extends ServerManagerOptions {
-      /** 'Sequence' (default: the first good server, sticky) or 'RoundRobin'. Deleted from this object by the constructor. */
+      /**
+       * 'Sequence' (default: the first good server, sticky), 'RoundRobin', or (beyond gearmanode
+       * 0.9.2) 'Hash': a job with a unique id goes to the server rendezvous hashing of the id picks
+       * (the same in every client naming the same servers; the next in the id's order when that one
+       * is down), others round robin. Deleted from this object by the constructor.
+       */
       loadBalancing?: LoadBalancing;
       /** How long a failed server is avoided, in ms (default 30000). Deleted from this object by the constructor. */
       recoverTime?: number;
@@ -101,6 +113,17 @@ declare module 'gearmanode' {
       recoverLimit?: number;
       /** Beyond gearmanode 0.9.2: jobs run at once per server; the next job is asked for as soon as a slot is free. */
       concurrency?: number;
+      /**
+       * Beyond gearmanode 0.9.2: ask with GRAB_JOB_ALL, so every job carries `unique`, and a reduce
+       * job also `reducer` (default false).
+       */
+      grabAll?: boolean;
+      /**
+       * Beyond gearmanode 0.9.2: a worker asleep that long (ms, from 100) without a NOOP asks for a job
+       * anyway; gearmand 1.1.20 sends no NOOP when a scheduled job falls due. Default: none (a sleeping
+       * worker waits for NOOP, as in 0.9.2).
+       */
+      pollInterval?: number;
     }
 
     /** Options of `Client#submitJob`. The library writes `name`, `payload` and the defaults into this object. */
@@ -115,6 +138,33 @@ declare module 'gearmanode' {
       toStringEncoding?: BufferEncoding;
       /** @deprecated ignored, as in gearmanode 0.9.2 (default 'utf8'). */
       encoding?: 'utf8' | 'ascii';
+      /**
+       * Beyond 0.9.2: a deadline in ms (1 to 2147483647). A job that has not ended by then
+       * (foreground: complete, failed, exception, error, close; background: created) emits
+       * `timeout`, then `close`; its promise rejects with GEARMAN_TIMEOUT. Later packets about it are
+       * dropped quietly. The worker may still run it: gearmand cannot withdraw a job.
+       */
+      timeout?: number;
+      /**
+       * Beyond 0.9.2: cancels the job on abort: it emits `error` (when listened to) with an error named
+       * 'AbortError', code 'ABORT_ERR', `cause` the signal's reason, then `close`. A signal aborted
+       * before the call sends nothing. The worker may still run a job already sent.
+       */
+      signal?: AbortSignal;
+      /**
+       * Beyond gearmanode 0.9.2: run the job at this time (SUBMIT_JOB_EPOCH), a Date or a Unix time
+       * in seconds (rounded up to whole seconds). Needs `background: true` and priority NORMAL; an
+       * invalid time is a returned Error. gearmand 1.1.20 gives the job to the first worker that
+       * asks after that time (it does not wake sleeping workers then).
+       */
+      runAt?: Date | number;
+      /**
+       * Beyond gearmanode 0.9.2: submit a reduce job (SUBMIT_REDUCE_JOB, or its background form)
+       * with this reducer function name (at most 64 bytes; priority NORMAL). gearmand hands the name
+       * to `grabAll` workers; libgearman's workers run the job as a mapper and pass its result on to
+       * the reducer.
+       */
+      reducer?: string;
     }
 
     /** Options of `Worker#addFunction`. */
@@ -133,6 +183,23 @@ declare module 'gearmanode' {
       handle?: string;
       /** Worker-side jobs: uid (`host:port`) of the server that assigned the job. */
       jobServerUid?: string;
+    }
+
+    /** Answer of `Client#getStatusUnique` (beyond gearmanode 0.9.2). */
+    interface UniqueStatus {
+      /** The unique id asked for. */
+      unique: string;
+      /** Whether the server knows a job with this unique id. */
+      known: boolean;
+      /** Whether a worker runs it. */
+      running: boolean;
+      /** The worker's last reported progress (0/0 before any). */
+      numerator: number;
+      denominator: number;
+      /** How many clients wait for the job (0 for a background job). */
+      waiting: number;
+      /** Uid ('host:port') of the server that answered. */
+      jobServerUid: string;
     }
 
     // -------------------------------------------------------------------------------------------
@@ -190,7 +257,10 @@ declare module 'gearmanode' {
       close: [];
       /** Client: the job could not be run (no server, connection lost, client closed). Only emitted when listened to. */
       error: [err: Error];
-      /** Worker: the job ran past its `timeout` and was failed by the worker. */
+      /**
+       * Worker: the job ran past its `timeout` and was failed by the worker. Client: the job did not
+       * end within its `timeout` option (or `client.shutdown`'s); `close` follows.
+       */
       timeout: [];
       newListener: [event: string | symbol, listener: (...args: any[]) => void];
       removeListener: [event: string | symbol, listener: (...args: any[]) => void];
@@ -223,7 +293,7 @@ declare module 'gearmanode' {
       /** Created jobs not yet finished, by `job.getUid()` ('host:port#handle'). */
       jobs: { [uid: string]: ClientJob };
       /** The load balancing strategy. */
-      loadBalancer: Sequence | RoundRobin;
+      loadBalancer: Sequence | RoundRobin | Hash;
       /** true once `close()` was called (absent before). */
       closed?: boolean;
 
@@ -246,8 +316,24 @@ declare module 'gearmanode' {
       submitJobAsync(name: string, payload: Payload, options: SubmitJobOptions & { background?: false; toStringEncoding: BufferEncoding }): Promise<string>;
       submitJobAsync(name: string, payload: Payload, options?: SubmitJobOptions & { background?: false; toStringEncoding?: undefined }): Promise<Buffer>;
       submitJobAsync(name: string, payload: Payload, options?: SubmitJobOptions): Promise<Data | ClientJob<Data, true>>;
+      /**
+       * Not enumerable (beyond gearmanode 0.9.2). The status of a job by its unique id
+       * (GET_STATUS_UNIQUE): under `Hash` from the server the id belongs to, otherwise from every
+       * server, answering with the one that knows the job (or `known: false`). Rejects with a
+       * TypeError for an id that is not a non-empty string, GEARMAN_NUL_IN_ARGUMENT,
+       * GEARMAN_ARGUMENT_TOO_LARGE (over 63 bytes: gearmand 1.1.20 never answers those),
+       * GEARMAN_CLOSED, or GEARMAN_ALL_SERVERS_FAILED when no server could answer.
+       */
+      getStatusUnique(unique: string): Promise<UniqueStatus>;
       /** Closes every connection and every job; emits `close`, then removes all listeners. */
       close(): void;
+      /**
+       * Not enumerable (beyond gearmanode 0.9.2). Graceful shutdown: new jobs get `error`
+       * GEARMAN_CLOSED without being sent; jobs in flight may end; at `timeout` (ms) those still in
+       * flight emit `timeout`, then `close`. Then the client closes. Without `timeout` it waits for
+       * every job.
+       */
+      shutdown(options?: { timeout?: number }): Promise<{ timedOut: number }>;
       /** 'Client(jobServers=...)' */
       toString(): string;
 
@@ -282,8 +368,11 @@ declare module 'gearmanode' {
       _response(jobServer: JobServer, type: number, parsed: ParsedPacket): void;
       /** Logs and emits `error` with `new Error(message)`. */
       _unrecoverableError(message: string): void;
-      /** The next job server of the load balancer, or null (after an `error`) when all are bad. */
-      _getJobServer(): JobServer | null;
+      /**
+       * The next job server of the load balancer, or null (after an `error`) when all are bad. With
+       * a job and a strategy that places unique ids (`Hash`), the server of the job's unique id.
+       */
+      _getJobServer(job?: Job): JobServer | null;
       /** Not enumerable. Called by a JobServer after each disconnect (`lost`: not asked for by user code). */
       _jobServerDisconnected(jobServer: JobServer, err: unknown, lost?: boolean): void;
     }
@@ -333,6 +422,14 @@ declare module 'gearmanode' {
       setWorkerId(workerId: string): Error | undefined;
       /** Closes every connection; emits `close`, then removes all listeners. */
       close(): void;
+      /**
+       * Not enumerable (beyond gearmanode 0.9.2). Graceful shutdown: the worker asks for no new job
+       * and withdraws its functions on every server (on a server where jobs run, once they are
+       * answered), lets the running jobs finish, then closes. Jobs still running at `timeout` (ms)
+       * are handed back to gearmand (another worker gets them; their late answers are ignored).
+       * A second call returns the same Promise.
+       */
+      shutdown(options?: { timeout?: number }): Promise<{ handedBack: number }>;
       /** 'Worker(jobServers=...)' */
       toString(): string;
 
@@ -397,8 +494,12 @@ declare module 'gearmanode' {
       name: string;
       /** Client: the payload as given. Worker: a Buffer, or a string with `toStringEncoding`. */
       payload: Payload;
-      /** Unique id (client: when given; worker: with `withUnique`). */
+      /** Unique id (client: when given; worker: with `withUnique` or `grabAll`). */
       unique?: string;
+      /** Beyond gearmanode 0.9.2. Client: the `reducer` option; worker (`grabAll`): the reducer of a reduce job. */
+      reducer?: string;
+      /** Beyond gearmanode 0.9.2. Client: the `runAt` option as the Unix time in seconds sent. */
+      runAt?: number;
       /** Handle assigned by the server (client: from `created` on). */
       handle?: string;
       /** Uid ('host:port') of the server of the job (client: from `submited` on). */
@@ -417,7 +518,10 @@ declare module 'gearmanode' {
 
       /** Ends the job: emits `close`, then removes all listeners. */
       close(): void;
-      /** The SUBMIT_JOB* packet type for `background` and `priority`. */
+      /**
+       * The SUBMIT_JOB* packet type for `background` and `priority`; beyond gearmanode 0.9.2,
+       * SUBMIT_REDUCE_JOB(_BACKGROUND) with `reducer`, SUBMIT_JOB_EPOCH with `runAt`.
+       */
       getPacketType(): number | undefined;
       /** 'Job(uuid=..., handle=..., server=...)' */
       toString(): string;
@@ -582,6 +686,16 @@ declare module 'gearmanode' {
     interface Sequence extends LBStrategy {}
     /** The nodes in turn, skipping bad ones. */
     interface RoundRobin extends LBStrategy {}
+    /**
+     * Beyond gearmanode 0.9.2: rendezvous hashing of unique ids over the nodes, by their names;
+     * jobs without a unique id round robin (`nextIndex`).
+     */
+    interface Hash extends RoundRobin {
+      /** The node for a job with this unique id (round robin without one), or null when all are bad. */
+      indexFor(unique?: string | Buffer | null): number | null;
+      /** The nodes in this unique id's order of preference, bad marks aside. */
+      orderFor(unique: string | Buffer): number[];
+    }
 
     interface LBStrategyConstructor {
       new (nodeCount: number): LBStrategy | Error;
@@ -600,6 +714,15 @@ declare module 'gearmanode' {
       readonly prototype: RoundRobin;
       super_: LBStrategyConstructor;
     }
+    interface HashConstructor {
+      /**
+       * A strategy over nodes named `nodeNames` (a client uses 'host:port'; default '0', '1', …),
+       * or an Error when `nodeCount` is not a number or the names are not strings.
+       */
+      new (nodeCount: number, nodeNames?: string[]): Hash | Error;
+      readonly prototype: Hash;
+      super_: RoundRobinConstructor;
+    }
 
     // -------------------------------------------------------------------------------------------
     // Protocol values
@@ -615,7 +738,11 @@ declare module 'gearmanode' {
     interface Logger {
       /** The logger's name ('Client', 'Worker', 'JobServer', 'Job', 'LBStrategy', 'protocol'). */
       readonly name: string;
-      /** `transports.console.level`: one level shared by every logger (gearmanode's knob). */
+      /**
+       * `transports.console.level`: one level shared by every logger (gearmanode's knob). JavaScript
+       * written for 0.9.2 may set any other name (`'none'`): that turns logging off, and the level
+       * then reads back as that name.
+       */
       readonly transports: { readonly console: { level: LogLevel } };
       /** Writes `util.format(format, ...args)` at `level` when that level is enabled. */
       log(level: LogLevel, format?: any, ...args: any[]): this;
@@ -643,6 +770,7 @@ declare module 'gearmanode' {
 
     type GearmanError = errorsModule.GearmanError;
     type GearmanErrorCode = errorsModule.GearmanErrorCode;
+    type ErrorCode = errorsModule.ErrorCode;
     type Admin = adminModule.Admin;
     type AdminOptions = adminModule.AdminOptions;
     type AdminStatusRow = adminModule.AdminStatusRow;
@@ -672,7 +800,7 @@ declare module 'gearmanode' {
     function setLogger(sink: LogSink | null | undefined): LogSink | null;
     /** Sets the level shared by every logger and the core; returns an Error for an unknown level. */
     function setLogLevel(level: LogLevel | 0 | 1 | 2 | 3 | 4 | 5): Error | undefined;
-    /** The current log level. */
+    /** The current log level (while logging is off, the name that turned it off). */
     function getLogLevel(): LogLevel;
   }
 
@@ -722,6 +850,9 @@ declare module 'gearmanode/lib/gearmanode/load-balancing' {
   export type RoundRobin = gearmanode.RoundRobin;
   export const Sequence: gearmanode.SequenceConstructor;
   export const RoundRobin: gearmanode.RoundRobinConstructor;
+  export type Hash = gearmanode.Hash;
+  /** Not enumerable (beyond gearmanode 0.9.2). */
+  export const Hash: gearmanode.HashConstructor;
 }
 
 declare module 'gearmanode/lib/gearmanode/server-manager' {
@@ -808,10 +939,8 @@ declare module 'gearmanode/lib/gearmanode/protocol' {
   export const PACKETS: { readonly [name in AnyPacketName]: PacketInfo };
   /** The whole packet table, by code. */
   export const PACKETS_BY_CODE: ReadonlyArray<PacketInfo | undefined>;
-  /** Internal: the fields of packet `at` of a frame table. */
+  /** Internal: the fields of the frame at index `at` of a frame table (laid out as the core's `FrameSlot` says). */
   export function framedFields(buf: Buffer, frames: Uint32Array, at: number, format: string): ParsedPacket;
-  /** Internal: turns a core error ('CODE: message') into an Error with `code`. */
-  export function codedError(err: Error): Error;
 }
 
 declare module 'gearmanode/lib/gearmanode/common' {
@@ -846,7 +975,10 @@ declare module 'gearmanode/lib/gearmanode/version' {
 declare module 'gearmanode/lib/errors' {
   import { Job, Data } from 'gearmanode';
 
-  /** The library's error codes (socket errors keep Node's codes such as ECONNREFUSED). */
+  /**
+   * The library's error codes: those of its JavaScript side, then those of its Rust core (the core's
+   * `errorCodes()` describes each). Socket and TLS errors keep Node's codes: `SocketErrorCode`.
+   */
   export const CODES: {
     readonly ALL_SERVERS_FAILED: 'GEARMAN_ALL_SERVERS_FAILED';
     readonly CONNECTION_LOST: 'GEARMAN_CONNECTION_LOST';
@@ -861,10 +993,49 @@ declare module 'gearmanode/lib/errors' {
     readonly SERVER_ERROR: 'GEARMAN_SERVER_ERROR';
     readonly ARGUMENT_TOO_LARGE: 'GEARMAN_ARGUMENT_TOO_LARGE';
     readonly MALFORMED_PACKET: 'GEARMAN_MALFORMED_PACKET';
+    readonly PROTOCOL_ERROR: 'GEARMAN_PROTOCOL_ERROR';
+    readonly UNKNOWN_FUNCTION: 'GEARMAN_UNKNOWN_FUNCTION';
+    readonly TIMEOUT: 'GEARMAN_TIMEOUT';
+    readonly ABORTED: 'ABORT_ERR';
+    readonly BUFFER_TOO_SMALL: 'GEARMAN_BUFFER_TOO_SMALL';
+    readonly BAD_MAGIC: 'GEARMAN_BAD_MAGIC';
+    readonly PACKET_TOO_LARGE: 'GEARMAN_PACKET_TOO_LARGE';
+    readonly UNKNOWN_TYPE: 'GEARMAN_UNKNOWN_TYPE';
+    readonly SHORT_BUFFER: 'GEARMAN_SHORT_BUFFER';
+    readonly UNKNOWN_FORMAT: 'GEARMAN_UNKNOWN_FORMAT';
+    readonly ADMIN_BAD_ARGUMENT: 'GEARMAN_ADMIN_BAD_ARGUMENT';
+    readonly ADMIN_LINE_TOO_LONG: 'GEARMAN_ADMIN_LINE_TOO_LONG';
+    readonly ADMIN_REPLY_TOO_LARGE: 'GEARMAN_ADMIN_REPLY_TOO_LARGE';
+    readonly ADMIN_UNEXPECTED_REPLY: 'GEARMAN_ADMIN_UNEXPECTED_REPLY';
+    readonly ADMIN_BAD_REPLY: 'GEARMAN_ADMIN_BAD_REPLY';
+    readonly ADMIN_SERVER_ERROR: 'GEARMAN_ADMIN_SERVER_ERROR';
+    readonly INTERNAL: 'GEARMAN_INTERNAL';
+    readonly INVALID_ARGUMENT: 'GEARMAN_INVALID_ARGUMENT';
+    readonly LOGS_NOT_ROUTED: 'GEARMAN_LOGS_NOT_ROUTED';
+    readonly TEST_HOOKS_OFF: 'GEARMAN_TEST_HOOKS_OFF';
   };
   /** gearmand's limit on a unique id, in bytes (64). */
   export const MAX_UNIQUE_BYTES: number;
   export type GearmanErrorCode = (typeof CODES)[keyof typeof CODES];
+  /** Node's codes of socket, name resolution and TLS failures, as the core reports them (`socketError`, job `cause`, ...). */
+  export type SocketErrorCode =
+    | 'EPERM' | 'EINTR' | 'EIO' | 'EBADF' | 'EAGAIN' | 'ENOMEM' | 'EACCES' | 'EINVAL' | 'ENFILE'
+    | 'EMFILE' | 'EPIPE' | 'EPROTO' | 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'ENETDOWN' | 'ENETUNREACH'
+    | 'ECONNABORTED' | 'ECONNRESET' | 'ENOBUFS' | 'ENOTCONN' | 'ETIMEDOUT' | 'ECONNREFUSED'
+    | 'EHOSTDOWN' | 'EHOSTUNREACH' | 'EAI_AGAIN' | 'ENOTFOUND'
+    | 'ERR_TLS_BAD_CONFIG' | 'DEPTH_ZERO_SELF_SIGNED_CERT' | 'SELF_SIGNED_CERT_IN_CHAIN'
+    | 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' | 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
+    | 'ERR_TLS_CERT_ALTNAME_INVALID' | 'CERT_HAS_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_REVOKED'
+    | 'CERT_SIGNATURE_FAILURE' | 'INVALID_PURPOSE' | 'ERR_TLS_CERT_INVALID'
+    | 'ERR_SSL_WRONG_VERSION_NUMBER' | 'ERR_TLS_HANDSHAKE' | 'ERR_TLS_PROTOCOL'
+    | 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' | 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'
+    | 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN' | 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED'
+    | 'ERR_SSL_SSLV3_ALERT_UNEXPECTED_MESSAGE' | 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'
+    | 'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED' | 'ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR'
+    | 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' | 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'
+    | 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' | 'ERR_TLS_ALERT_RECEIVED';
+  /** Every code an error from this library can carry (test/types.test.js holds it to the core's list). */
+  export type ErrorCode = GearmanErrorCode | SocketErrorCode;
 
   /** An Error with a stable `code` (one of CODES, or a GEARMAN_ADMIN_* code of the admin protocol). */
   export class GearmanError extends Error {
@@ -886,11 +1057,15 @@ declare module 'gearmanode/lib/errors' {
   }
   /** `new GearmanError(code, message, fields)` */
   export function create(code: string, message: string, fields?: object): GearmanError;
+  /** A GearmanError for an error the core threw or reported with a GEARMAN_ code; any other value as it is. */
+  export function fromCore<T>(err: T): T | GearmanError;
   /** Whether a name, unique id or handle contains NUL. */
   export function hasNul(value: unknown): boolean;
   /** The GEARMAN_NUL_IN_ARGUMENT error for a `what` ('function name', ...) whose value contains NUL. */
   export function nulError(what: string, value: unknown): GearmanError;
   /** The GEARMAN_ARGUMENT_TOO_LARGE error for a unique id over MAX_UNIQUE_BYTES, or null. */
+  /** GEARMAN_ARGUMENT_TOO_LARGE when `value` (a string as UTF-8, or a Buffer) is over `max` bytes, else null. */
+  export function tooLong(what: string, value: unknown, max: number): GearmanError | null;
   export function uniqueTooLong(unique: unknown): GearmanError | null;
 }
 

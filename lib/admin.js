@@ -11,14 +11,9 @@
 const EventEmitter = require('events').EventEmitter;
 const native = require('./internal/native');
 const errors = require('./errors');
-const protocol = require('./gearmanode/protocol');
 const owners = require('./internal/owner');
 
-const EV_CONNECT = 1;
-const EV_DATA = 2;
-const EV_ERROR = 3;
-const EV_END = 4;
-const EV_CLOSE = 5;
+const { EventKind } = native;
 
 class Admin extends EventEmitter {
   /**
@@ -50,17 +45,17 @@ class Admin extends EventEmitter {
     conn.connect(this.host, this.port, { raw: true, connectTimeout: this.connectTimeout, tls: this.tls }, function (kind, a) {
       if (self._conn !== conn) return;
       switch (kind) {
-        case EV_CONNECT:
+        case EventKind.Connect:
           self.emit('connect');
           break;
-        case EV_DATA:
+        case EventKind.Data:
           for (const reply of parser.push(a)) self._settle(reply);
           break;
-        case EV_ERROR:
-          self._drop(a);
+        case EventKind.Error:
+          self._drop(errors.fromCore(a));
           break;
-        case EV_END:
-        case EV_CLOSE: {
+        case EventKind.End:
+        case EventKind.Close: {
           const e = errors.create(errors.CODES.NOT_CONNECTED, `admin connection to ${self.host}:${self.port} closed`);
           self._drop(e);
           break;
@@ -106,7 +101,7 @@ class Admin extends EventEmitter {
     try {
       line = native.adminEncode(name, args.map(String));
     } catch (err) {
-      return Promise.reject(protocol.codedError(err));
+      return Promise.reject(errors.fromCore(err));
     }
     const conn = this._connection();
     this._parser.expect(name);

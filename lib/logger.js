@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The library's loggers (contract §10 Decision): gearmanode's logger surface without winston.
+ * The library's loggers (docs/COMPATIBILITY.md#logging): gearmanode's logger surface without winston.
  *
  *   const loggers = require('gearmanode/lib/logger');
  *   const log = loggers.get('Client');          // one object per name
@@ -12,7 +12,9 @@
  *
  * Levels are npm's: error 0, warn 1, info 2, verbose 3, debug 4, silly 5; a line is written when its
  * level is at least as important as the current one. The default is `warn`; the environment
- * variable `GEARMANODE_LOG=<level>` sets it at load.
+ * variable `GEARMANODE_LOG=<level>` sets it at load. As with gearmanode 0.9.2's winston 2, setting
+ * `transports.console.level` to a name that is no level (`'none'`, `'off'`) turns logging off; the
+ * level then reads back as that name.
  *
  * The default sink writes `<level>: [<logger name>] <message>` lines to stderr, whatever the level:
  * log lines are diagnostics, and stdout belongs to the application. A sink set with `setLogger` is
@@ -33,8 +35,12 @@ const NAMES = Object.freeze(Object.keys(LEVELS));
 const RANK = Object.assign(Object.create(null), LEVELS);
 const DEFAULT_LEVEL = 'warn';
 
-/** The current level as a number: every check is one comparison against it. */
+/** The current level as a number (OFF: nothing is written): every check is one comparison against it. */
 let current = LEVELS[DEFAULT_LEVEL];
+/** Below every level: no line passes `n <= current`. */
+const OFF = -1;
+/** While logging is off, the name that turned it off (it reads back as the level, as in winston 2). */
+let offName = null;
 /** The user's sink, or null for the default one. */
 let sink = null;
 const registry = new Map();
@@ -88,7 +94,8 @@ function fromCore(level, target, message) {
 function pushLevelToCore() {
   if (core !== null && typeof core.setLogLevel === 'function') {
     try {
-      core.setLogLevel(current);
+      // The core has no "off": it keeps only its error lines (rare), which fromCore then drops.
+      core.setLogLevel(current === OFF ? LEVELS.error : current);
     } catch (err) {
       // The core logs nothing then; the JS loggers keep working.
     }
@@ -108,6 +115,7 @@ function setLevel(level) {
   } else {
     return new Error('invalid log level: ' + String(level) + ' (one of ' + NAMES.join(', ') + ')');
   }
+  offName = null;
   if (n !== current) {
     current = n;
     pushLevelToCore();
@@ -115,9 +123,18 @@ function setLevel(level) {
   return undefined;
 }
 
-/** The current level's name. */
+/** Turns logging off; `name` (not a level) is what the level reads back as. */
+function turnOff(name) {
+  offName = name;
+  if (current !== OFF) {
+    current = OFF;
+    pushLevelToCore();
+  }
+}
+
+/** The current level's name; while logging is off, the name that turned it off. */
 function getLevel() {
-  return NAMES[current];
+  return offName !== null ? offName : NAMES[current];
 }
 
 /**
@@ -142,14 +159,19 @@ function setLogger(newSink) {
 
 /**
  * The `transports.console` of every logger: one object, so that gearmanode's documented knob
- * `Client.logger.transports.console.level = 'error'` sets the level of all of them. An unknown level
- * is ignored with a warning.
+ * `Client.logger.transports.console.level = 'error'` sets the level of all of them. A string that is
+ * not a level name turns logging off without a word, as winston 2 did for 0.9.2 (applications
+ * silence the library with `'none'`); any other invalid value is ignored with a warning.
  */
 const consoleTransport = Object.defineProperties({}, {
   level: {
     enumerable: true,
     get: getLevel,
     set(level) {
+      if (typeof level === 'string' && RANK[level] === undefined) {
+        turnOff(level);
+        return;
+      }
       const err = setLevel(level);
       if (err !== undefined && current >= LEVELS.warn) {
         write('warn', 'logger', 'ignored: ' + err.message);
@@ -175,7 +197,7 @@ class Logger {
     return this;
   }
 
-  /** True when lines of `level` are written (gearmanode's was inverted, §11.1 #13). */
+  /** True when lines of `level` are written (gearmanode's was inverted, COMPATIBILITY.md#fixed-13). */
   isLevelEnabled(level) {
     const n = RANK[level];
     return n !== undefined && n <= current;

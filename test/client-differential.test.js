@@ -1,9 +1,10 @@
 'use strict';
 // Client side, differentially: the same scenario runs on gearmanode 0.9.2 (black box) and on this
 // package against the same gearmand, with fresh function names, and the ordered (object, event)
-// lists recorded by support/trace.js are compared (contract §3.1, §3.3, §6). Where this package
-// differs on purpose (contract §11.1 fixes and Decisions), the documented difference is asserted.
-// A worker of this package serves the jobs in both runs.
+// lists recorded by support/trace.js are compared (COMPATIBILITY.md#owner-events,
+// #client-job-events, #client-behaviour). Where this package differs on purpose
+// (COMPATIBILITY.md#fixed-1 … #fixed-18 and #decisions), the documented difference is asserted. A
+// worker of this package serves the jobs in both runs.
 const assert = require('assert');
 const crypto = require('crypto');
 const sinon = require('sinon');
@@ -368,8 +369,8 @@ describe('Client differential: gearmanode 0.9.2 vs this package', function () {
     });
   });
 
-  describe('documented differences (contract §11.1)', function () {
-    it('#17 exception without the option: the original emits client error `unknown job` and the job never ends; ours ends it as failed', async function () {
+  describe('documented differences (COMPATIBILITY.md#fixed-1 … #fixed-18)', function () {
+    it('fixed-17, exception without the option: the original emits client error `unknown job` and the job never ends; ours ends it as failed', async function () {
       const r = await both(async ({ t, client, worker }) => {
         const name = fname();
         worker(null, name, (job) => job.reportException('boom'));
@@ -387,7 +388,7 @@ describe('Client differential: gearmanode 0.9.2 vs this package', function () {
       assert.deepStrictEqual(r.ours.t.pairs(), ['client:socketConnect', 'job:submited', 'job:created', 'job:failed']);
     });
 
-    it('#10 a second close(): the original throws TypeError; ours is harmless and emits nothing', function () {
+    it('fixed-10, a second close(): the original throws TypeError; ours is harmless and emits nothing', function () {
       const out = {};
       for (const which of ['orig', 'ours']) {
         const c = mods[which].client();
@@ -405,7 +406,7 @@ describe('Client differential: gearmanode 0.9.2 vs this package', function () {
       assert.deepStrictEqual(out, { orig: 'TypeError', origEmits: 0, ours: 'ok', oursEmits: 0 });
     });
 
-    it('#3 all servers down: the original emits the job error in the same stack as the client error; ours one tick later', async function () {
+    it('fixed-3, all servers down: the original emits the job error in the same stack as the client error; ours one tick later', async function () {
       const sameStack = {};
       for (const which of ['orig', 'ours']) {
         await run(which, async ({ client }) => {
@@ -424,7 +425,7 @@ describe('Client differential: gearmanode 0.9.2 vs this package', function () {
       assert.deepStrictEqual(sameStack, { orig: true, ours: false });
     });
 
-    it('#3 called again while every node is bad: the original throws `all job servers fail` out of submitJob; ours returns the job', async function () {
+    it('fixed-3, called again while every node is bad: the original throws `all job servers fail` out of submitJob; ours returns the job', async function () {
       const out = {};
       for (const which of ['orig', 'ours']) {
         await run(which, async ({ t, client }) => {
@@ -452,7 +453,7 @@ describe('Client differential: gearmanode 0.9.2 vs this package', function () {
       assert.deepStrictEqual(out.ours, { returned: true, sync: ['client:error'], later: ['client:error', 'job:error'] });
     });
 
-    it('#2 jobs queued on a failing connect: the original loses all but the first; ours fails each one over in order', async function () {
+    it('fixed-2, jobs queued on a failing connect: the original loses all but the first; ours fails each one over in order', async function () {
       const uids = { [`${priv.host}:${priv.port}`]: 'PRIV' };
       const r = await both(async ({ t, client, worker }) => {
         const name = fname();
@@ -472,7 +473,7 @@ describe('Client differential: gearmanode 0.9.2 vs this package', function () {
       assert.deepStrictEqual(detailed(r.ours.t, uids).slice(0, 3), detailed(r.orig.t, uids).slice(0, 3));
     });
 
-    it('#16 connection lost after JOB_CREATED: the original leaves the job hanging; ours ends it with error then close', async function () {
+    it('fixed-16, connection lost after JOB_CREATED: the original leaves the job hanging; ours ends it with error then close', async function () {
       this.timeout(30000);
       const out = {};
       for (const which of ['orig', 'ours']) {

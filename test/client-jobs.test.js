@@ -1,8 +1,9 @@
 'use strict';
-// Client jobs through a real gearmand (contract §3.1, §3.3, §6.1–§6.4, §8 value types, §11.1 #2,
-// #3, #9, #16, #17): a worker of this package in the same process serves them. The default gearmand
-// on 4730 is shared with other runs, so every test uses its own function name; jobs that would stay
-// queued go to a private gearmand started here.
+// Client jobs through a real gearmand (COMPATIBILITY.md#owner-events, #client-job-events,
+// #submitjob to #getstatus, #job value types, #fixed-2, #fixed-3, #fixed-9, #fixed-16, #fixed-17):
+// a worker of this package in the same process serves them. The default gearmand on 4730 is shared
+// with other runs, so every test uses its own function name; jobs that would stay queued go to a
+// private gearmand started here.
 const assert = require('assert');
 const crypto = require('crypto');
 const sinon = require('sinon');
@@ -86,7 +87,7 @@ describe('Client jobs through gearmand', function () {
     }
   });
 
-  describe('lifecycle (§3.1, §3.3, §6.1)', function () {
+  describe('lifecycle (COMPATIBILITY.md#owner-events, #client-job-events, #submitjob)', function () {
     it('exact emit counts for a whole job (sinon spies on client.emit, jobServer.emit and job.emit)', async function () {
       const name = fname();
       serve(name, (job) => {
@@ -186,7 +187,7 @@ describe('Client jobs through gearmand', function () {
     });
   });
 
-  describe('jobs map (§6.2)', function () {
+  describe('jobs map (COMPATIBILITY.md#jobs-map)', function () {
     it("keyed '<host>:<port>#<handle>': enters on created, leaves on complete", async function () {
       const name = fname();
       let release;
@@ -255,7 +256,7 @@ describe('Client jobs through gearmand', function () {
     });
   });
 
-  describe('_response through real jobs (§6.3)', function () {
+  describe('_response through real jobs (COMPATIBILITY.md#client-response)', function () {
     it('workData, warning, status (WORK_STATUS), complete: Buffers by default', async function () {
       const name = fname();
       serve(name, (job) => {
@@ -344,7 +345,7 @@ describe('Client jobs through gearmand', function () {
       assert.strictEqual(data, 'chyba');
     });
 
-    it('§11.1 #17 (contract; the original reports `unknown job` and the job never ends): an exception without the option ends as failed', async function () {
+    it('COMPATIBILITY.md#fixed-17 (the original reports `unknown job` and the job never ends): an exception without the option ends as failed', async function () {
       const name = fname();
       serve(name, (job) => job.reportException('boom'));
       const c = client();
@@ -362,7 +363,7 @@ describe('Client jobs through gearmand', function () {
       assert.strictEqual(job.response, undefined);
     });
 
-    it('WORK_* for a job the user closed → client error `unknown job, uid=<uid>#<handle>` (§11.2)', async function () {
+    it('WORK_* for a job the user closed → client error `unknown job, uid=<uid>#<handle>` (COMPATIBILITY.md#quirks-kept)', async function () {
       const name = fname();
       let release;
       const held = new Promise((resolve) => { release = resolve; });
@@ -379,7 +380,7 @@ describe('Client jobs through gearmand', function () {
     });
   });
 
-  describe('getStatus with a real background job (§6.4)', function () {
+  describe('getStatus with a real background job (COMPATIBILITY.md#getstatus)', function () {
     it('polled: queued (known, not running), running with the reported status, then unknown after it ends', async function () {
       this.timeout(15000);
       const name = fname();
@@ -417,7 +418,7 @@ describe('Client jobs through gearmand', function () {
     });
   });
 
-  describe('priorities (§8 getPacketType on the wire)', function () {
+  describe('priorities (COMPATIBILITY.md#job getPacketType on the wire)', function () {
     it('LOW/NORMAL/HIGH, foreground and background, reach the worker in priority order', async function () {
       const name = fname();
       const c = client();
@@ -444,7 +445,7 @@ describe('Client jobs through gearmand', function () {
   });
 
   describe('unique ids', function () {
-    it('reach the worker (withUnique): given, UTF-8 (§11.1 #9), and "" when none', async function () {
+    it('reach the worker (withUnique): given, UTF-8 (COMPATIBILITY.md#fixed-9), and "" when none', async function () {
       const name = fname();
       const seen = {};
       let all;
@@ -477,7 +478,7 @@ describe('Client jobs through gearmand', function () {
     });
   });
 
-  describe('payloads (§8 value types)', function () {
+  describe('payloads (COMPATIBILITY.md#job value types)', function () {
     it('binary: all 256 byte values round trip; the worker gets a Buffer, the response Buffer is equal', async function () {
       const name = fname();
       const payload = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -531,7 +532,7 @@ describe('Client jobs through gearmand', function () {
       assert.ok(got.equals(Buffer.from('42')));
     });
 
-    it("§11.1 #9: 'ž' in a function name works (the original never dispatches it)", async function () {
+    it("COMPATIBILITY.md#fixed-9: 'ž' in a function name works (the original never dispatches it)", async function () {
       const name = fname('ž-čř-');
       let workerName;
       serve(name, (job) => { workerName = job.name; job.workComplete('ok'); });
@@ -558,7 +559,7 @@ describe('Client jobs through gearmand', function () {
     });
   });
 
-  describe('all servers down (§6.1, §11.1 #3)', function () {
+  describe('all servers down (COMPATIBILITY.md#submitjob, #fixed-3)', function () {
     const REFUSED_UID = 'localhost:4731';
     const MESSAGE = 'failed to obtain job server from load balancer (all servers invalid?)';
 
@@ -644,7 +645,7 @@ describe('Client jobs through gearmand', function () {
       assert.strictEqual(c.jobServers[0].socket, undefined);
     });
 
-    it('called again while bad and no client error listener: Node throws the client error (contract §0)', async function () {
+    it('called again while bad and no client error listener: Node throws the client error (COMPATIBILITY.md#decision-stray-packet-throws)', async function () {
       const c = client({ port: 4731 });
       c.on('error', () => {});
       c.submitJob(fname(), 'p');
@@ -655,7 +656,7 @@ describe('Client jobs through gearmand', function () {
     });
   });
 
-  describe('connection lost after JOB_CREATED (§11.1 #16)', function () {
+  describe('connection lost after JOB_CREATED (COMPATIBILITY.md#fixed-16)', function () {
     let srv;
     afterEach(async function () {
       this.timeout(30000);
@@ -701,13 +702,13 @@ describe('Client jobs through gearmand', function () {
       await srv.stop({ reap: false });
       await t.waitFor('job', 'close');
       await sleep(30);
-      // no `error` emit at all on a job without an error listener (§0)
+      // no `error` emit at all on a job without an error listener (COMPATIBILITY.md#ground-rules)
       assert.deepStrictEqual(t.pairs(), ['job:submited', 'job:created', 'job:close']);
       assert.strictEqual(job.closed, true);
     });
   });
 
-  describe('§11.1 #2: jobs queued on a connecting server whose connect fails', function () {
+  describe('COMPATIBILITY.md#fixed-2: jobs queued on a connecting server whose connect fails', function () {
     it('each one fails over to the next server in order; none is lost', async function () {
       const name = fname();
       serve(name, (job) => job.workComplete('r' + job.payload), { server: priv.server });

@@ -1,8 +1,8 @@
 'use strict';
-// Client: construction (contract §2.1), _getJobServer / _unrecoverableError / toString, the parts of
-// submitJob (§6.1) that need no server answer, _response with crafted parsed arrays (§6.3),
-// getStatus checks (§6.4) and close() (§6.5, §11.1 #10). Real jobs are in client-jobs.test.js,
-// runs against the original in client-differential.test.js.
+// Client: construction (COMPATIBILITY.md#client), _getJobServer / _unrecoverableError / toString,
+// the parts of submitJob (#submitjob) that need no server answer, _response with crafted parsed
+// arrays (#client-response), getStatus checks (#getstatus) and close() (#client-close, #fixed-10).
+// Real jobs are in client-jobs.test.js, runs against the original in client-differential.test.js.
 const assert = require('assert');
 const crypto = require('crypto');
 const util = require('util');
@@ -10,6 +10,8 @@ const EventEmitter = require('events').EventEmitter;
 const sinon = require('sinon');
 const gearmanode = require('../lib/gearmanode');
 const { Client } = require('../lib/gearmanode/client');
+const { Worker } = require('../lib/gearmanode/worker');
+const errors = require('../lib/errors');
 const { Job } = require('../lib/gearmanode/job');
 const lb = require('../lib/gearmanode/load-balancing');
 const protocol = require('../lib/gearmanode/protocol');
@@ -65,7 +67,7 @@ describe('Client', function () {
     }
   });
 
-  describe('construction (§2.1)', function () {
+  describe('construction (COMPATIBILITY.md#client)', function () {
     it('defaults: one server localhost:4730, Sequence, recoverTime 30000 on the balancer', function () {
       const c = client();
       assert.ok(c instanceof Client);
@@ -185,7 +187,7 @@ describe('Client', function () {
       });
     }
 
-    it('§11.1 #12 (contract; the original throws TypeError): an invalid later servers entry returns the Error', function () {
+    it('COMPATIBILITY.md#fixed-12 (the original throws TypeError): an invalid later servers entry returns the Error', function () {
       const cases = [
         [[{ port: 4730 }, null], 'missing mandatory option: host'],
         [[{ port: 4730 }, { host: null }], 'missing mandatory option: host'],
@@ -240,7 +242,7 @@ describe('Client', function () {
     });
   });
 
-  describe('_getJobServer, _unrecoverableError, toString (§2.1)', function () {
+  describe('_getJobServer, _unrecoverableError, toString (COMPATIBILITY.md#client)', function () {
     it('nextIndex() null → client error with the exact message, returns null', function () {
       const c = client({ servers: [{ port: 4730 }, { port: 4731 }] });
       const errorsSeen = [];
@@ -250,6 +252,20 @@ describe('Client', function () {
       assert.strictEqual(errorsSeen.length, 1);
       assert.ok(errorsSeen[0] instanceof Error);
       assert.strictEqual(errorsSeen[0].message, 'failed to obtain job server from load balancer (all servers invalid?)');
+      // Beyond 0.9.2 (COMPATIBILITY.md#decision-unrecoverable-errors): a GearmanError with a code.
+      assert.ok(errorsSeen[0] instanceof errors.GearmanError);
+      assert.strictEqual(errorsSeen[0].code, 'GEARMAN_ALL_SERVERS_FAILED');
+      c.on('error', () => {});
+      for (const [msg, code] of [['unknown job, uid=h:1#H:x', 'GEARMAN_PROTOCOL_ERROR'], ['out of sync with server', 'GEARMAN_PROTOCOL_ERROR']]) {
+        c._unrecoverableError(msg);
+        assert.strictEqual(errorsSeen[errorsSeen.length - 1].code, code);
+      }
+      const w = new Worker({ port: 4730 });
+      const seen = [];
+      w.on('error', (e) => seen.push(e.code));
+      w._getFunction('nope');
+      w.close();
+      assert.deepStrictEqual(seen, ['GEARMAN_UNKNOWN_FUNCTION']);
     });
 
     it('goes through the current _unrecoverableError and loadBalancer.nextIndex properties', function () {
@@ -293,7 +309,7 @@ describe('Client', function () {
     });
   });
 
-  describe('submitJob (§6.1) without a server answer', function () {
+  describe('submitJob (COMPATIBILITY.md#submitjob) without a server answer', function () {
     it("writes name and payload into the caller's options (overriding), then the defaults", function () {
       const c = client({ port: 4731 });
       c.on('error', () => {});
@@ -403,7 +419,8 @@ describe('Client', function () {
         [['f', 'p', 5], 'missing mandatory option: name'],
         [['f', 'p', true], 'missing mandatory option: name'],
         [['f', 'p', Object.freeze({})], 'missing mandatory option: name'],
-        [['f', new String('p')], null], // the original throws a TypeError from Buffer here (§11.1 #16)
+        // the original throws a TypeError from Buffer here (COMPATIBILITY.md#fixed-16)
+        [['f', new String('p')], null],
         [[{ toString() { throw new Error('no text'); } }, 'p'], 'no text'],
       ];
       for (const [args, message] of cases) {
@@ -477,7 +494,7 @@ describe('Client', function () {
     });
   });
 
-  describe('_response with crafted parsed arrays (§6.3)', function () {
+  describe('_response with crafted parsed arrays (COMPATIBILITY.md#client-response)', function () {
     /** A client with one created job under handle H:1 (nothing connected). */
     function setup(jobOptions = {}) {
       const c = client();
@@ -635,7 +652,7 @@ describe('Client', function () {
     });
   });
 
-  describe('getStatus checks (§6.4)', function () {
+  describe('getStatus checks (COMPATIBILITY.md#getstatus)', function () {
     function bgJob(c) {
       return new Job(c, { name: 'f', payload: 'p', background: true });
     }
@@ -684,7 +701,7 @@ describe('Client', function () {
     });
   });
 
-  describe('close (§6.5, §11.1 #10)', function () {
+  describe('close (COMPATIBILITY.md#client-close, #fixed-10)', function () {
     let server;
     before(async function () {
       this.timeout(30000);
@@ -746,7 +763,7 @@ describe('Client', function () {
       assert.deepStrictEqual(t.pairs().slice(5), ['fifo:submited']);
     });
 
-    it('a second close() is harmless: no throw, no emit (contract; the original throws TypeError)', function () {
+    it('a second close() is harmless: no throw, no emit (COMPATIBILITY.md#fixed-10; the original throws TypeError)', function () {
       const c = client();
       c.close();
       const emit = sinon.spy(c, 'emit');

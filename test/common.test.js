@@ -1,6 +1,7 @@
 'use strict';
-// lib/gearmanode/common.js: contract §9, checked against exact values and, where the original's
-// behaviour is the spec, against the original gearmanode 0.9.2 (test/support/differential.js).
+// lib/gearmanode/common.js: COMPATIBILITY.md#common-module, checked against exact values and, where
+// the original's behaviour is the spec, against the original gearmanode 0.9.2
+// (test/support/differential.js).
 require('should');
 const assert = require('assert');
 const util = require('util');
@@ -348,7 +349,7 @@ describe('common', function () {
       common.bufferAsHex(B, 2.5).should.equal('1 2 3 ');
     });
 
-    it('takes the contract\'s example literally: an Array of bytes works (the original threw TypeError)', function () {
+    it('takes the example of COMPATIBILITY.md#common-module literally: an Array of bytes works (the original threw TypeError)', function () {
       common.bufferAsHex([1, 2, 3, 4], 2).should.equal('1 2 ');
       common.bufferAsHex(new Uint8Array([10, 11])).should.equal('a b');
     });
@@ -389,7 +390,7 @@ describe('common', function () {
     });
   });
 
-  describe('standalone loading (§11.1 #1, #14, #15)', function () {
+  describe('standalone loading (COMPATIBILITY.md#fixed-1, #fixed-14, #fixed-15)', function () {
     it('loads alone in a fresh process, adds no globals, prints no deprecation warning', function () {
       const r = diff.standalone(MODULE, `
         return [m.verifyAndSanitizeOptions({}, {a: 1}), m.isNumber(NaN), m.clone([1]), m.bufferAsHex(Buffer.from([1, 2])),

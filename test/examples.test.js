@@ -14,7 +14,7 @@ const { defaultServer } = require('./support/hooks');
 const ROOT = path.resolve(__dirname, '..');
 const children = new Set();
 /** The function names of the examples, without the suffix. */
-const FUNCTIONS = ['reverse', 'count-slowly', 'reverse-bytes', 'describe-text', 'square', 'where'];
+const FUNCTIONS = ['reverse', 'count-slowly', 'reverse-bytes', 'describe-text', 'square', 'where', 'nightly-report', 'slow-echo'];
 const suffixes = [];
 
 /** Environment of one example run: the default server and a fresh function-name suffix. */
@@ -200,6 +200,38 @@ describe('examples', function () {
       '[client] status: known=false running=false progress=0/0',
       /the server forgot the job: it is finished \(\d+ status requests\)\./,
     ], 'background-status.js');
+  });
+
+  it('scheduled-job.js schedules a job 2 s ahead and follows it by its unique id until it is finished', async function () {
+    assertOutput(await run('scheduled-job.js'), [
+      /\[client\] scheduled job created, handle H:\S+, unique id (report-[0-9a-f-]+)/,
+      /\[client\] it is due at \S+Z/,
+      '[client] status: known=true running=false progress=0/0 (waiting for its time)',
+      '[worker] the time has come: starting the worker',
+      /\[worker\] got 'the numbers of the day' \(unique id report-[0-9a-f-]+\), after its time/,
+      /\[client\] status: known=true running=true progress=\d\/\d/,
+      '[worker] job complete',
+      '[client] status: known=false running=false progress=0/0',
+      /the server forgot the job: it is finished \(\d+ status requests\)\./,
+    ], 'scheduled-job.js');
+  });
+
+  it('graceful-shutdown.js stops on SIGTERM: the jobs in flight finish, then the process exits by itself', async function () {
+    const service = start('graceful-shutdown.js');
+    await service.waitForOutput(/\[worker\] started job-2/);
+    service.kill('SIGTERM');
+    const result = await service.result;
+    assertOutput(result, [
+      '[service] SIGTERM: shutting down (grace 5000 ms)',
+      /\[worker\] finished job-2/,
+      '[client] job-2 done',
+      '[service] client stopped, 0 job(s) timed out',
+      '[service] worker stopped, 0 job(s) handed back to gearmand',
+    ], 'graceful-shutdown.js');
+    // Every job submitted before the signal ran to its end; none was lost or cut short.
+    const started = result.stdout.match(/\[worker\] started job-\d+/g).map((l) => l.split(' ').pop());
+    const done = result.stdout.match(/\[client\] job-\d+ done/g).map((l) => l.split(' ')[1]);
+    assert.deepStrictEqual(done.slice().sort(), started.slice().sort(), result.stdout);
   });
 
   it('binary-payloads.js sends all 256 byte values both ways and decodes with toStringEncoding', async function () {

@@ -1,9 +1,10 @@
 'use strict';
-// JobServer#_processData and the dispatch of server packets: contract §2.4 (_processData steps, the
-// reassembly fields and their invariant, dispatch of every response type) and §11.1 #4 (one copy
-// per byte), #5 (length-driven reassembly), #6 (no stale state), #9 (UTF-8 function names in
-// JOB_ASSIGN*), #17 (WORK_FAIL handle cut at the first NUL). _processData is called directly with
-// crafted chunks on a server flagged connected, owned by a fake owner (test/support/fake-owner.js).
+// JobServer#_processData and the dispatch of server packets: COMPATIBILITY.md#jobserver
+// (_processData steps, the reassembly fields and their invariant, dispatch of every response type)
+// and COMPATIBILITY.md#fixed-4 (one copy per byte), #fixed-5 (length-driven reassembly), #fixed-6
+// (no stale state), #fixed-9 (UTF-8 function names in JOB_ASSIGN*), #fixed-17 (WORK_FAIL handle cut
+// at the first NUL). _processData is called directly with crafted chunks on a server flagged
+// connected, owned by a fake owner (test/support/fake-owner.js).
 require('should');
 const assert = require('assert');
 const crypto = require('crypto');
@@ -64,9 +65,9 @@ function fields(js) {
 }
 
 /**
- * The §2.4 invariant after `consumed` bytes of `stream` were fed (packet boundaries in `ends`):
- * nothing pending → neither field; < 12 pending header bytes → headerfrag only (those bytes); a
- * whole header with an incomplete body → segmentedPacket only (those bytes).
+ * The invariant of COMPATIBILITY.md#jobserver after `consumed` bytes of `stream` were fed (packet
+ * boundaries in `ends`): nothing pending → neither field; < 12 pending header bytes → headerfrag
+ * only (those bytes); a whole header with an incomplete body → segmentedPacket only (those bytes).
  */
 function expectedFields(stream, ends, consumed) {
   let start = 0;
@@ -204,7 +205,7 @@ describe('JobServer#_processData', function () {
       ('segmentedPacket' in js).should.be.false();
     });
 
-    it('fix §11.1 #5: a continuation under 12 bytes while segmentedPacket is pending joins the packet', function () {
+    it('COMPATIBILITY.md#fixed-5: a continuation under 12 bytes while segmentedPacket is pending joins the packet', function () {
       const { js, log } = recordingServer();
       const body = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
       const p = resPacket(T.WORK_DATA, ['H:1', body]);
@@ -220,7 +221,7 @@ describe('JobServer#_processData', function () {
       fields(js).should.eql({ headerfrag: null, segmentedPacket: null });
     });
 
-    it('fix §11.1 #5: a continuation that starts with \\0RES is data, not a new packet', function () {
+    it('COMPATIBILITY.md#fixed-5: a continuation that starts with \\0RES is data, not a new packet', function () {
       const { js, log } = recordingServer();
       const fake = resPacket(T.NOOP); // 12 bytes that look like a packet
       const body = Buffer.concat([Buffer.from('head'), fake, resPacket(T.ERROR, ['X', 'y']), Buffer.from('tail')]);
@@ -234,7 +235,7 @@ describe('JobServer#_processData', function () {
       fields(js).should.eql({ headerfrag: null, segmentedPacket: null });
     });
 
-    it('fix §11.1 #4: a 4 MiB packet in 64 KiB chunks is delivered exactly once with identical bytes', function () {
+    it('COMPATIBILITY.md#fixed-4: a 4 MiB packet in 64 KiB chunks is delivered exactly once with identical bytes', function () {
       const { js, log } = recordingServer();
       const data = crypto.randomBytes(4 * 1024 * 1024);
       const p = resPacket(T.WORK_DATA, ['H:big', data]);
@@ -321,7 +322,7 @@ describe('JobServer#_processData', function () {
       }
     });
 
-    it('fix §11.1 #6: no segmentedPacket survives a split packet of an unknown or request-only type', function () {
+    it('COMPATIBILITY.md#fixed-6: no segmentedPacket survives a split packet of an unknown or request-only type', function () {
       for (const type of [1, 99]) {
         const { js, log } = recordingServer();
         sinon.stub(JobServer.logger, 'log');
@@ -336,7 +337,7 @@ describe('JobServer#_processData', function () {
       }
     });
 
-    it('fix §11.1 #6: disconnect clears pending bytes; after a reconnect no old bytes are prepended', function () {
+    it('COMPATIBILITY.md#fixed-6: disconnect clears pending bytes; after a reconnect no old bytes are prepended', function () {
       for (const cut of [5, 20]) {
         const { js, log } = recordingServer();
         const p = resPacket(T.WORK_DATA, ['H:1', 'old old old old']);
@@ -369,7 +370,7 @@ describe('JobServer#_processData', function () {
 
   describe('dispatch', function () {
     before(function () {
-      diff.orig(''); // the original's parsePacket needs its main module (§11.1 #14)
+      diff.orig(''); // the original's parsePacket needs its main module (COMPATIBILITY.md#fixed-14)
     });
 
     it('ERROR: owner.emit(\'jobServerError\', uid, code, text), then this.emit(\'jobServerError\', code, text)', function () {
@@ -471,7 +472,7 @@ describe('JobServer#_processData', function () {
       spy.firstCall.args[2][2].toString().should.equal('first');
     });
 
-    it('fix §11.1 #9: JOB_ASSIGN(_UNIQ) names and unique ids are UTF-8 (the original\'s \'n\' gave ASCII); handles stay ASCII', function () {
+    it('COMPATIBILITY.md#fixed-9: JOB_ASSIGN(_UNIQ) names and unique ids are UTF-8 (the original\'s \'n\' gave ASCII); handles stay ASCII', function () {
       const { js, owner } = connectedServer();
       const spy = sinon.spy();
       owner._response = spy;
@@ -489,7 +490,7 @@ describe('JobServer#_processData', function () {
       protocol.parsePacket(a, DEF.JOB_ASSIGN[2])[2].should.not.equal('fn-žluť'); // what the original format gives
     });
 
-    it('fix §11.1 #17: WORK_FAIL takes the handle up to the first NUL (gearmand\'s exception-as-fail)', function () {
+    it('COMPATIBILITY.md#fixed-17: WORK_FAIL takes the handle up to the first NUL (gearmand\'s exception-as-fail)', function () {
       const { js, owner } = connectedServer();
       const spy = sinon.spy();
       owner._response = spy;

@@ -1,10 +1,10 @@
 'use strict';
-// lib/gearmanode/job-server.js: contract §2.4 (constructor, own keys, getUid/toString, connect(cb)
-// with every row of its table, disconnect's six steps, send's checks and queueing, echo/setOption)
-// and §3.2, with real gearmand: the shared one on 4730, refused connections on 4731, and a private
-// one started on a free port and stopped to get a FIN. Fixes: §11.1 #2 (every queued send hears the
-// failure) and #11 (one connection attempt at a time). The _processData part is in
-// job-server-data.test.js.
+// lib/gearmanode/job-server.js: COMPATIBILITY.md#jobserver (constructor, own keys, getUid/toString,
+// connect(cb) with every row of its table, disconnect's six steps, send's checks and queueing,
+// echo/setOption) and #jobserver-events, with real gearmand: the shared one on 4730, refused
+// connections on 4731, and a private one started on a free port and stopped to get a FIN. Fixes:
+// COMPATIBILITY.md#fixed-2 (every queued send hears the failure) and #fixed-11 (one connection
+// attempt at a time). The _processData part is in job-server-data.test.js.
 require('should');
 const assert = require('assert');
 const net = require('net');
@@ -236,7 +236,7 @@ describe('JobServer', function () {
       spy.called.should.be.false();
     });
 
-    it('fix §11.1 #11: a second connect while one is in flight makes no second socket and one socketConnect', async function () {
+    it('COMPATIBILITY.md#fixed-11: a second connect while one is in flight makes no second socket and one socketConnect', async function () {
       const { js, owner } = ownedServer();
       track(js);
       const spy = sinon.spy(nativeSocket, 'createConnection');
@@ -251,7 +251,7 @@ describe('JobServer', function () {
       owner.events.should.eql([['socketConnect', js.getUid()]]);
     });
 
-    it('fix §11.1 #11: a send after a user connect joins that attempt (one socket, one socketConnect)', async function () {
+    it('COMPATIBILITY.md#fixed-11: a send after a user connect joins that attempt (one socket, one socketConnect)', async function () {
       const { js, owner } = ownedServer();
       track(js);
       const spy = sinon.spy(nativeSocket, 'createConnection');
@@ -512,7 +512,7 @@ describe('JobServer', function () {
       js.connected.should.be.false();
     });
 
-    it('removes every JobServer listener, user ones included (§11.2 quirk)', function () {
+    it('removes every JobServer listener, user ones included (COMPATIBILITY.md#quirks-kept)', function () {
       const { js } = ownedServer();
       const fn = () => {};
       for (const e of ['echo', 'option', 'jobServerError', 'whatever', CI]) js.on(e, fn);
@@ -614,7 +614,7 @@ describe('JobServer', function () {
       lifecycle.stateOf(js).should.equal('connected');
     });
 
-    it('fix §11.1 #2: when the connect fails, every queued send\'s cb gets the error, in order (the original: only the first)', async function () {
+    it('COMPATIBILITY.md#fixed-2: when the connect fails, every queued send\'s cb gets the error, in order (the original: only the first)', async function () {
       const { js, owner } = ownedServer(REFUSED_PORT);
       const connectSpy = sinon.spy(js, 'connect');
       const got = [];

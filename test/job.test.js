@@ -1,7 +1,7 @@
 'use strict';
-// Job (contract §8): constructor rules and key order for client and worker owners, getPacketType,
-// close(), getUid/toString, value types; checked against gearmanode 0.9.2 where it is the same.
-// Jobs going through gearmand are in client-jobs.test.js.
+// Job (COMPATIBILITY.md#job): constructor rules and key order for client and worker owners,
+// getPacketType, close(), getUid/toString, value types; checked against gearmanode 0.9.2 where it
+// is the same. Jobs going through gearmand are in client-jobs.test.js.
 const assert = require('assert');
 const util = require('util');
 const EventEmitter = require('events').EventEmitter;
@@ -59,7 +59,7 @@ describe('Job', function () {
     });
   });
 
-  describe('constructor (§8)', function () {
+  describe('constructor (COMPATIBILITY.md#job)', function () {
     it('a falsy owner or one without an own _type → Error(neither Client nor Worker reference)', function () {
       const inherited = Object.create({ _type: 'Client' });
       for (const owner of [undefined, null, 0, '', false, {}, inherited]) {
@@ -233,7 +233,7 @@ describe('Job', function () {
     });
   });
 
-  describe('getPacketType (§8)', function () {
+  describe('getPacketType (COMPATIBILITY.md#job)', function () {
     const TABLE = [
       [false, 'LOW', 33], [false, 'NORMAL', 7], [false, 'HIGH', 21],
       [true, 'LOW', 34], [true, 'NORMAL', 18], [true, 'HIGH', 32],
@@ -274,7 +274,7 @@ describe('Job', function () {
     });
   });
 
-  describe('getUid / toString (§8)', function () {
+  describe('getUid / toString (COMPATIBILITY.md#job)', function () {
     it("before submission: 'undefined#undefined' and handle/server undefined", function () {
       const j = new Job(clientOwner(), { name: 'f', payload: 'p' });
       assert.strictEqual(j.getUid(), 'undefined#undefined');
@@ -292,7 +292,7 @@ describe('Job', function () {
     });
   });
 
-  describe('close (§8)', function () {
+  describe('close (COMPATIBILITY.md#job)', function () {
     it('client job: processing=false, removed from owner.jobs, closed=true, one close emit, listeners removed', function () {
       const c = clientOwner();
       const j = new Job(c, { name: 'f', payload: 'p' });

@@ -76,13 +76,13 @@ describe('JobServer lifecycle (lib/internal/lifecycle.js)', function () {
     const errs = [];
     js.send(echo('a'), (err) => errs.push(err));
     lifecycle.stateOf(js).should.equal('connecting');
-    await until(() => errs.length === 1, 'the refusal');
+    await until(() => errs.length === 1, 5000, 'the refusal');
     errs[0].code.should.equal('ECONNREFUSED');
     lifecycle.stateOf(js).should.equal('down');
     js.failedConnectionCount.should.equal(1);
     js.send(echo('b'), (err) => errs.push(err));
     lifecycle.stateOf(js).should.equal('connecting');
-    await until(() => errs.length === 2, 'the second refusal');
+    await until(() => errs.length === 2, 5000, 'the second refusal');
     js.failedConnectionCount.should.equal(2);
     owner.events.map((e) => e[0]).should.eql(['socketError', 'socketDisconnect', 'socketError', 'socketDisconnect']);
   });
@@ -95,7 +95,7 @@ describe('JobServer lifecycle (lib/internal/lifecycle.js)', function () {
     const closed = [];
     js.jobsWaiting4Created.push({ close() { closed.push(lifecycle.stateOf(js)); }, listenerCount: () => 0 });
     await server.stop();
-    await until(() => lifecycle.stateOf(js) === 'down', 'the FIN');
+    await until(() => lifecycle.stateOf(js) === 'down', 5000, 'the FIN');
     closed.should.eql(['closing']);
     owner.events.map((e) => e[0]).should.eql(['socketConnect', 'socketDisconnect']);
     // The server comes back on the same port: the next send connects on its own.

@@ -1,6 +1,7 @@
 'use strict';
-// lib/gearmanode/load-balancing.js over the Rust balancer: contract §5 (every rule and example,
-// lax numbers included), checked with exact values and differentially against gearmanode 0.9.2.
+// lib/gearmanode/load-balancing.js over the Rust balancer: COMPATIBILITY.md#load-balancing (every
+// rule and example, lax numbers included), checked with exact values and differentially against
+// gearmanode 0.9.2.
 const should = require('should');
 const assert = require('assert');
 const util = require('util');
@@ -234,7 +235,8 @@ describe('load-balancing', function () {
       s._searchNextGood('1').should.equal(0); // '01' % 3, '11' % 3, '21' % 3
       s._searchNextGood([1]).should.equal(0); // 0 + [1] is '01' too
       s._searchNextGood('0x1').should.be.NaN(); // '00x1'
-      // gearmanode computes i + bad (the contract writes bad + i): a string visits '07', '17', '27'.
+      // gearmanode computes i + bad (COMPATIBILITY.md#load-balancing): a string visits '07', '17',
+      // '27'.
       const h = new Sequence(100);
       h.badOne(7);
       h.badOne(17);
@@ -533,7 +535,7 @@ describe('load-balancing', function () {
     });
   });
 
-  describe('standalone loading (§11.1 #1, #14, #15)', function () {
+  describe('standalone loading (COMPATIBILITY.md#fixed-1, #fixed-14, #fixed-15)', function () {
     it('loads alone in a fresh process, adds no globals, prints no deprecation warning', function () {
       const r = diff.standalone(MODULE, `const s = new m.Sequence(2); s.badOne(0);
         const r = new m.RoundRobin(3); r.badOne(1);

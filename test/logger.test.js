@@ -1,7 +1,8 @@
 'use strict';
-// lib/logger.js and src/binding/logging.rs: contract §10 (Decision: no winston, the same
+// lib/logger.js and src/binding/logging.rs: docs/COMPATIBILITY.md#logging (no winston, the same
 // logger surface, one shared level, default `warn`, GEARMANODE_LOG, a replaceable sink, the Rust
-// core's tracing output following the same level into the same sink) and §11.1 #13.
+// core's tracing output following the same level into the same sink, a name that is no level
+// turning logging off as with winston 2) and COMPATIBILITY.md#fixed-13.
 const should = require('should');
 const assert = require('assert');
 const util = require('util');
@@ -20,7 +21,10 @@ function collector() {
   return { lines, sink };
 }
 
-/** Waits until the core's queued log lines have reached JS: an `error` line emitted last arrives last. */
+/**
+ * Waits until the core's queued log lines have reached JS: an `error` line emitted last arrives last.
+ * `emitTestLog` is a test hook: test/support/hooks.js sets GEARMANODE_TEST_HOOKS=1 before the addon loads.
+ */
 async function flushCore(lines) {
   native.emitTestLog(0, 'barrier');
   for (let i = 0; i < 200; i++) {
@@ -127,14 +131,90 @@ describe('logger', function () {
       loggers.get('protocol').transports.console.level.should.equal('silly');
     });
 
-    it('an unknown transports.console.level is ignored with a warning', function () {
+    it('a name that is no level turns logging off without a warning, and reads back as that name', function () {
       const { lines, sink } = collector();
       loggers.setLogger(sink);
-      loggers.get('Job').transports.console.level = 'loud';
+      const format = sinon.spy(util, 'format');
+      try {
+        for (const name of ['none', 'off', 'NONE', 'silent', 'constructor', '']) {
+          loggers.setLevel('silly');
+          loggers.get('Job').transports.console.level = name;
+          loggers.getLevel().should.equal(name);
+          for (const loggerName of diff.LOGGER_NAMES) {
+            const l = loggers.get(loggerName);
+            l.transports.console.level.should.equal(name);
+            NAMES.map((lvl) => l.isLevelEnabled(lvl)).should.eql(NAMES.map(() => false), name);
+            l.log('error', 'nothing %s', 'here');
+            l.error('nothing %s', 'here');
+            l.silly('nothing %s', 'here');
+          }
+        }
+        format.callCount.should.equal(0);
+      } finally {
+        format.restore();
+      }
+      lines.should.eql([]);
+      // A level name turns it on again.
+      loggers.get('Client').transports.console.level = 'warn';
       loggers.getLevel().should.equal('warn');
-      lines.should.have.length(1);
-      lines[0][0].should.equal('warn');
-      lines[0][1].should.match(/invalid log level: loud/);
+      loggers.get('Worker').transports.console.level.should.equal('warn');
+      loggers.get('Client').warn('back');
+      lines.should.eql([['warn', 'back', { logger: 'Client' }]]);
+    });
+
+    it('any other invalid transports.console.level is ignored with a warning', function () {
+      const { lines, sink } = collector();
+      loggers.setLogger(sink);
+      for (const bad of [6, -1, 1.5, null, {}]) {
+        loggers.get('Job').transports.console.level = bad;
+        loggers.getLevel().should.equal('warn');
+      }
+      lines.should.have.length(5);
+      for (const [level, message] of lines) {
+        level.should.equal('warn');
+        message.should.match(/^ignored: invalid log level: /);
+      }
+    });
+
+    it('the core\'s lines are dropped while logging is off (in a fresh process, default sink)', function () {
+      // The hidden line is queued before the shown one, so it would be written too if it reached
+      // JS after logging was on again.
+      const r = diff.child(`const l = require('./${MODULE}');
+        const native = require('./lib/internal/native');
+        l.get('Client').transports.console.level = 'none';
+        native.emitTestLog(0, 'hidden error');
+        setTimeout(() => {
+          l.get('Client').transports.console.level = 'error';
+          native.emitTestLog(0, 'shown error');
+          setTimeout(() => {}, 200);
+        }, 200);`, { env: { GEARMANODE_LOG: undefined } });
+      assert.strictEqual(r.status, 0, r.stderr);
+      r.stderr.should.equal('error: [gearmanode::test] shown error\n');
+    });
+
+    it('silences the library as 0.9.2 (winston 2) did with transports.console.level = \'none\' (differential, fresh processes)', function () {
+      const probe = (pkg, level) => `
+        const g = require(${JSON.stringify(pkg)});
+        const js = require(${JSON.stringify(pkg + '/lib/gearmanode/job-server')}).JobServer;
+        g.Client.logger.transports.console.level = ${JSON.stringify(level)};
+        for (const l of [g.Client.logger, g.Worker.logger, js.logger]) {
+          for (const lvl of ${JSON.stringify(NAMES)}) l.log(lvl, 'marker-' + lvl);
+        }
+        process.stdout.write('read back: ' + g.Worker.logger.transports.console.level + '\\n');`;
+      const markers = (r) => (r.stdout + r.stderr).split('\n').filter((line) => /marker-/.test(line));
+      const env = { GEARMANODE_LOG: undefined };
+      const orig = diff.child(probe('gearmanode-original', 'none'), { env });
+      const ours = diff.child(probe('.', 'none'), { env });
+      assert.strictEqual(orig.status, 0, orig.stderr);
+      assert.strictEqual(ours.status, 0, ours.stderr);
+      markers(orig).should.eql([]);
+      markers(ours).should.eql([]);
+      orig.stdout.should.match(/^read back: none$/m);
+      ours.stdout.should.equal('read back: none\n');
+      ours.stderr.should.equal(''); // no warning
+      // The probe does see lines when a level lets them through.
+      markers(diff.child(probe('gearmanode-original', 'error'), { env })).should.have.length(3);
+      markers(diff.child(probe('.', 'error'), { env })).should.have.length(3);
     });
 
     it('isLevelEnabled(level) is true when level is at least as important as the current one', function () {
@@ -147,7 +227,7 @@ describe('logger', function () {
       l.isLevelEnabled('constructor').should.be.false();
     });
 
-    it('differs on purpose from the original, whose isLevelEnabled was inverted (§11.1 #13)', function () {
+    it('differs on purpose from the original, whose isLevelEnabled was inverted (COMPATIBILITY.md#fixed-13)', function () {
       diff.orig(''); // the original's main module adds isLevelEnabled to its loggers
       const o = diff.orig('lib/gearmanode/load-balancing').Sequence.super_.logger;
       const console0 = o.transports.console;
@@ -343,7 +423,7 @@ describe('logger', function () {
     it('goes to the default sink (stderr) too', function () {
       const r = diff.child(`require('./${MODULE}');
         require('./lib/internal/native').emitTestLog(4, 'from a core thread');
-        setTimeout(() => {}, 200);`, { env: { GEARMANODE_LOG: 'debug' } });
+        setTimeout(() => {}, 200);`, { env: { GEARMANODE_LOG: 'debug', GEARMANODE_TEST_HOOKS: '1' } });
       assert.strictEqual(r.status, 0, r.stderr);
       r.stderr.should.equal('debug: [gearmanode::test] from a core thread\n');
     });
@@ -352,13 +432,13 @@ describe('logger', function () {
       const started = Date.now();
       const r = diff.child(`require('./${MODULE}');
         const native = require('./lib/internal/native');
-        for (let i = 0; i < 100; i++) native.emitTestLog(1, 'line ' + i);`, { env: { GEARMANODE_LOG: 'silly' } });
+        for (let i = 0; i < 100; i++) native.emitTestLog(1, 'line ' + i);`, { env: { GEARMANODE_LOG: 'silly', GEARMANODE_TEST_HOOKS: '1' } });
       assert.strictEqual(r.status, 0, r.stderr); // spawnSync gives status null after its timeout
       (Date.now() - started).should.be.below(10000);
     });
   });
 
-  describe('standalone loading (§11.1 #1, #14, #15)', function () {
+  describe('standalone loading (COMPATIBILITY.md#fixed-1, #fixed-14, #fixed-15)', function () {
     it('loads alone in a fresh process, adds no globals, prints no deprecation warning', function () {
       const r = diff.standalone(MODULE, `const l = m.get('Client'); l.transports.console.level = 'error';
         return [m.getLevel(), m.get('Worker').isLevelEnabled('warn'), typeof l.debug];`);

@@ -1,7 +1,8 @@
 'use strict';
-// Contract §1 (module layout: paths, exports in order, own prototype methods, static loggers,
-// factories, EventEmitter subclasses, the main module's info line) and §11.1 #1 (no implicit
-// globals), #14 (every module works standalone) and #15 (no DEP0005), each in a fresh process.
+// COMPATIBILITY.md#module-layout (paths, exports in order, own prototype methods, static loggers,
+// factories, EventEmitter subclasses, the main module's info line) and COMPATIBILITY.md#fixed-1 (no
+// implicit globals), #fixed-14 (every module works standalone) and #fixed-15 (no DEP0005), each in a
+// fresh process.
 require('should');
 const assert = require('assert');
 const crypto = require('crypto');
@@ -53,7 +54,7 @@ function ownMethods(Ctor) {
   return Object.keys(Ctor.prototype).filter((k) => typeof Ctor.prototype[k] === 'function');
 }
 
-describe('module layout (§1)', function () {
+describe('module layout (COMPATIBILITY.md#module-layout)', function () {
   describe('paths and exports', function () {
     for (const [path, keys] of Object.entries(LAYOUT)) {
       it(`${path || 'the package root'} exports ${keys.join(', ')}, in order (as the original)`, function () {
@@ -76,7 +77,7 @@ describe('module layout (§1)', function () {
 
   describe('classes', function () {
     for (const [name, [Ctor, methods]] of Object.entries(PROTOTYPES)) {
-      it(`${name}.prototype has exactly the contract's own (enumerable) methods`, function () {
+      it(`${name}.prototype has exactly 0.9.2's own (enumerable) methods`, function () {
         sorted(ownMethods(Ctor)).should.eql(sorted(methods));
         for (const m of methods) Object.prototype.hasOwnProperty.call(Ctor.prototype, m).should.be.true();
       });
@@ -181,9 +182,9 @@ describe('module layout (§1)', function () {
     });
   });
 
-  describe('standalone loading in a fresh process (§11.1 #1, #14, #15)', function () {
+  describe('standalone loading in a fresh process (COMPATIBILITY.md#fixed-1, #fixed-14, #fixed-15)', function () {
     // Each snippet uses the module alone; the original threw `isLevelEnabled is not a function` in
-    // several of these without its main module (§11.1 #14).
+    // several of these without its main module (COMPATIBILITY.md#fixed-14).
     const USES = {
       '': ['const c = m.client({ port: 4731 }); const r = [Object.keys(m), c instanceof m.Client, String(c)];'
         + ' c.close(); return r;',

@@ -1,11 +1,12 @@
 'use strict';
-// Several job servers (contract §5, §6.1, §2.3, §7.6; the original's "support for multiple job
-// servers"): three gearmand instances started here. Sequence (sticky failover), RoundRobin
-// (alternation, skipping bad nodes), recoverTime (a downed node is retried only after it), failover
-// of jobs when a server refuses, every server down (client `error`, then job `error` one tick later,
-// no throw), and a worker registered on several servers serving each of them.
-// Each job is answered by a worker attached to ONE server with that server's index, so a response
-// tells which server carried the job; the client-side `jobServerUid` tells it as well.
+// Several job servers (COMPATIBILITY.md#load-balancing, #submitjob, #servermanager, #reconnect; the
+// original's "support for multiple job servers"): three gearmand instances started here. Sequence
+// (sticky failover), RoundRobin (alternation, skipping bad nodes), recoverTime (a downed node is
+// retried only after it), failover of jobs when a server refuses, every server down (client
+// `error`, then job `error` one tick later, no throw), and a worker registered on several servers
+// serving each of them. Each job is answered by a worker attached to ONE server with that server's
+// index, so a response tells which server carried the job; the client-side `jobServerUid` tells it
+// as well.
 const should = require('should');
 const sinon = require('sinon');
 const crypto = require('crypto');
@@ -106,7 +107,7 @@ describe('multiple job servers', function () {
     await until(() => lb.badNodes[idx] instanceof Date && Date.now() - lb.badNodes[idx] > lb.recoverTime, 5000, 'mark expired');
   }
 
-  describe('Sequence (§5)', function () {
+  describe('Sequence (COMPATIBILITY.md#load-balancing)', function () {
     it('sticky failover: node 0, then node 1 when node 0 goes down, still node 1 after node 0 is back, node 0 again when node 1 fails', async function () {
       const name = fnName();
       await serveOn(0, name);
@@ -162,7 +163,7 @@ describe('multiple job servers', function () {
     });
   });
 
-  describe('RoundRobin (§5)', function () {
+  describe('RoundRobin (COMPATIBILITY.md#load-balancing)', function () {
     it('jobs alternate between two servers (seen by the worker of each server)', async function () {
       const name = fnName();
       await serveOn(0, name);
@@ -232,7 +233,7 @@ describe('multiple job servers', function () {
       c.jobServers[0].connected.should.be.false();
 
       // once the mark is older than recoverTime, a scan clears it and the next turn of node 0 uses it
-      lb.recoverTime = 50; // read at use (§0)
+      lb.recoverTime = 50; // read at use (COMPATIBILITY.md#ground-rules)
       await expired(c, 0);
       (await run(c, name)).response.should.equal('1'); // the scan that clears the mark picks node 1
       lb.badNodes.should.eql({});
@@ -240,7 +241,7 @@ describe('multiple job servers', function () {
     });
   });
 
-  describe('failover (§6.1, §3.1, §11.1 #2)', function () {
+  describe('failover (COMPATIBILITY.md#submitjob, #owner-events, #fixed-2)', function () {
     it('a job whose server refuses goes to the next server: socketError then socketDisconnect for the refused one', async function () {
       const name = fnName();
       await serveOn(1, name);
@@ -264,7 +265,7 @@ describe('multiple job servers', function () {
       c.loadBalancer.badNodes[0].should.be.instanceof(Date);
     });
 
-    it('several jobs queued on a refusing server all fail over, in order (§11.1 #2)', async function () {
+    it('several jobs queued on a refusing server all fail over, in order (COMPATIBILITY.md#fixed-2)', async function () {
       const name = fnName();
       await serveOn(1, name);
       const c = keep(new Client({ servers: [REFUSED, s[1].server] }));
@@ -335,7 +336,7 @@ describe('multiple job servers', function () {
     });
   });
 
-  describe('a worker on several servers (§2.3, §7.1)', function () {
+  describe('a worker on several servers (COMPATIBILITY.md#servermanager, #registration)', function () {
     it('registers on every server and serves the jobs of each', async function () {
       const name = fnName();
       const id = `wid-${crypto.randomUUID()}`;

@@ -1,7 +1,8 @@
 'use strict';
-// lib/gearmanode/protocol.js: contract §4 (CONSTANTS, the four tables, encodePacket, parsePacket),
-// exact values and differential against the original gearmanode 0.9.2 on tables of inputs; PACKETS
-// (our extension: the core's table 1–42) and the NUL check of encodePacket (our Decision).
+// lib/gearmanode/protocol.js: COMPATIBILITY.md#protocol-module (CONSTANTS, the four tables,
+// encodePacket, parsePacket), exact values and differential against the original gearmanode 0.9.2
+// on tables of inputs; PACKETS (our extension: the core's table 1–42) and the NUL check of
+// encodePacket (COMPATIBILITY.md#decision-no-malformed-packets).
 require('should');
 const assert = require('assert');
 const util = require('util');
@@ -12,7 +13,8 @@ const MODULE = 'lib/gearmanode/protocol';
 const EXPORTS = ['CONSTANTS', 'DEFINITION', 'PACKET_TYPES', 'PACKET_CODES', 'PACKET_RESP_FORMAT', 'parsePacket',
   'encodePacket'];
 
-// Contract §4, entry by entry: name → [code, flags, format?].
+// 0.9.2's DEFINITION (COMPATIBILITY.md#protocol-module), entry by entry:
+// name → [code, flags, format?].
 const DEFINITION = {
   CAN_DO: [1, 1], CANT_DO: [2, 1], RESET_ABILITIES: [3, 1], PRE_SLEEP: [4, 1], NOOP: [6, 2, ''],
   SUBMIT_JOB: [7, 1], JOB_CREATED: [8, 2, 'L'], GRAB_JOB: [9, 1], NO_JOB: [10, 2, ''],
@@ -41,7 +43,7 @@ function sameOver(inputs, fn) {
   }
 }
 
-/** Asserts the same thrown error class on both (the messages are Node's or ours, not the contract). */
+/** Asserts the same thrown error class on both (the messages are Node's or ours, not 0.9.2's). */
 function throwsSameClass(fn, Class, label) {
   const r = diff.both(MODULE, fn);
   assert.ok('threw' in r.orig, label + ': the original throws');
@@ -52,7 +54,8 @@ function throwsSameClass(fn, Class, label) {
 
 describe('protocol', function () {
   before(function () {
-    // The original's protocol module only works once its main module is loaded (§11.1 #14).
+    // The original's protocol module only works once its main module is loaded
+    // (COMPATIBILITY.md#fixed-14).
     diff.orig('');
   });
 
@@ -64,7 +67,7 @@ describe('protocol', function () {
       protocol.encodePacket.should.be.a.Function();
     });
 
-    it('has the logger export of §10 Decision and PACKETS, both non-enumerable', function () {
+    it('has the logger export (COMPATIBILITY.md#logging) and PACKETS, both non-enumerable', function () {
       for (const k of ['logger', 'PACKETS']) {
         const d = Object.getOwnPropertyDescriptor(protocol, k);
         assert.ok(d, k + ' exists');
@@ -77,7 +80,7 @@ describe('protocol', function () {
   });
 
   describe('CONSTANTS', function () {
-    it('is exactly the contract\'s object, and deep-equals the original\'s (differential)', function () {
+    it('is exactly 0.9.2\'s object, and deep-equals the original\'s (differential)', function () {
       assert.deepStrictEqual(protocol.CONSTANTS, {
         TYPE_REQ: 1, TYPE_RESP: 2, HEADER_REQ: 0x00524551, HEADER_RESP: 0x00524553, HEADER_LEN: 12,
         UNKNOWN_OPTION: 'UNKNOWN_OPTION',
@@ -89,7 +92,7 @@ describe('protocol', function () {
   });
 
   describe('tables', function () {
-    it('DEFINITION is the contract\'s table, keys in code order, without 5 and 24', function () {
+    it('DEFINITION is 0.9.2\'s table, keys in code order, without 5 and 24', function () {
       assert.deepStrictEqual(protocol.DEFINITION, DEFINITION);
       Object.keys(protocol.DEFINITION).should.eql(Object.keys(DEFINITION));
       const codes = Object.values(protocol.DEFINITION).map((d) => d[0]);
@@ -278,7 +281,7 @@ describe('protocol', function () {
   describe('parsePacket(buff, format = \'\')', function () {
     const parse = (...a) => protocol.parsePacket(...a);
 
-    it('starts at offset 12 and returns [bytesConsumed, fields…]: the contract\'s examples', function () {
+    it('starts at offset 12 and returns [bytesConsumed, fields…]: the examples of COMPATIBILITY.md#protocol-module', function () {
       parse(packet(20, 'H:1\x001\x000\x003\x004'), 'nnnnL').should.eql([23, 'H:1', '1', '0', '3', '4']);
       parse(packet(6, ''), '').should.eql([12]);
       parse(packet(6, '')).should.eql([12]);
@@ -351,6 +354,8 @@ describe('protocol', function () {
         [packet(19, 'abc', { length: 100 }), 'bN'], [packet(19, 'abc\0d', { length: 1 }), 'NN'],
         [packet(19, 'abc\0d', { length: 1 }), 'NNN'], [packet(28, Buffer.from([0xff, 0xfe, 0])), 'b'],
         [packet(28, Buffer.from([0xff, 0xfe, 0, 0x41])), 'Nn'],
+        // A declared length near 2^32: bytesConsumed is 12 + it, past what a u32 holds.
+        [packet(17, 'hi', { length: 0xffffffff }), 'L'], [packet(17, 'hi', { length: 0xfffffff5 }), 'b'],
       ], (m, [b, f]) => m.parsePacket(b, f));
     });
   });

@@ -1,8 +1,8 @@
 'use strict';
-// lib/gearmanode/server-manager.js: contract §2.3 (the ServerManager mixin: initServers and every
-// Error message, defaults written into the caller's entries, duplicates, fix #12, closeServers, the
-// uid lookups, the abstract methods, working on a minimal owner `{_type, emit}`), with differential
-// checks against the original gearmanode 0.9.2.
+// lib/gearmanode/server-manager.js: COMPATIBILITY.md#servermanager (the ServerManager mixin:
+// initServers and every Error message, defaults written into the caller's entries, duplicates,
+// COMPATIBILITY.md#fixed-12, closeServers, the uid lookups, the abstract methods, working on a
+// minimal owner `{_type, emit}`), with differential checks against the original gearmanode 0.9.2.
 require('should');
 const assert = require('assert');
 const util = require('util');
@@ -35,7 +35,7 @@ function initError(options) {
 
 describe('ServerManager', function () {
   before(function () {
-    diff.orig(''); // the original's modules need its main module loaded (§11.1 #14)
+    diff.orig(''); // the original's modules need its main module loaded (COMPATIBILITY.md#fixed-14)
   });
 
   describe('module and mixin', function () {
@@ -191,7 +191,7 @@ describe('ServerManager', function () {
       initError({ port: null }).should.equal('missing mandatory option: port');
     });
 
-    describe('fix §11.1 #12: a bad non-first entry returns the Error (the original threw TypeError)', function () {
+    describe('COMPATIBILITY.md#fixed-12: a bad non-first entry returns the Error (the original threw TypeError)', function () {
       const cases = [
         [[{}, null], 'missing mandatory option: host'],
         [[{}, { host: null }], 'missing mandatory option: host'],

@@ -223,5 +223,37 @@ describe('TypeScript declarations (index.d.ts)', function () {
         worker.close();
       }
     });
+
+    /** The string literals of a declared type alias (a union of literals) of a module. */
+    function literalUnion(typeName, moduleName) {
+      const symbol = checker.getExportsOfModule(modules.get(moduleName)).find((s) => s.getName() === typeName);
+      assert.ok(symbol, `'${moduleName}' declares no ${typeName}`);
+      const type = checker.getDeclaredTypeOfSymbol(symbol);
+      const members = type.isUnion() ? type.types : [type];
+      for (const t of members) assert.ok(t.isStringLiteral(), `${typeName}: ${checker.typeToString(t)} is not a string literal`);
+      return members.map((t) => t.value).sort();
+    }
+
+    it('the error codes: the core\'s errorCodes(), errors.CODES and ErrorCode in index.d.ts agree', function () {
+      const errors = require('../lib/errors');
+      const core = require('../lib/internal/native').errorCodes();
+      const mod = 'gearmanode/lib/errors';
+      // CODES: the same keys and values at run time and in the declarations.
+      const codesSymbol = checker.getExportsOfModule(modules.get(mod)).find((s) => s.getName() === 'CODES');
+      const codesType = checker.getTypeOfSymbolAtLocation(codesSymbol, codesSymbol.valueDeclaration);
+      const declared = {};
+      for (const p of checker.getPropertiesOfType(codesType)) {
+        declared[p.getName()] = checker.getTypeOfSymbolAtLocation(p, codesSymbol.valueDeclaration).value;
+      }
+      assert.deepStrictEqual(declared, { ...errors.CODES });
+      // Every GEARMAN_ code the core can produce is one of errors.CODES.
+      const values = new Set(Object.values(errors.CODES));
+      const gearman = core.filter((c) => c.code.startsWith('GEARMAN_')).map((c) => c.code);
+      assert.deepStrictEqual(gearman.filter((c) => !values.has(c)), [], 'core codes missing from errors.CODES');
+      // SocketErrorCode is exactly the core's other codes; ErrorCode is both.
+      const others = core.filter((c) => !c.code.startsWith('GEARMAN_')).map((c) => c.code).sort();
+      assert.deepStrictEqual(literalUnion('SocketErrorCode', mod), others);
+      assert.deepStrictEqual(literalUnion('ErrorCode', mod), [...new Set([...values, ...others])].sort());
+    });
   });
 });

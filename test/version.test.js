@@ -1,5 +1,6 @@
 'use strict';
-// lib/gearmanode/version.js: contract §1 (version part), plus this package's own first entry.
+// lib/gearmanode/version.js: COMPATIBILITY.md#module-layout (version part), plus this package's own
+// first entry (COMPATIBILITY.md#decision-version).
 require('should');
 const assert = require('assert');
 const diff = require('./support/differential');

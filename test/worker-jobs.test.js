@@ -1,8 +1,9 @@
 'use strict';
-// Worker-side jobs (contract §7.2–§7.4, §8, §3.4, §11.1 #7 #8 #9 #17 and the §7.1 Decision on
-// `timeout`): the fields of an assigned job, every report method on the wire (spies on
-// jobServer.send) and as the client sees it through the gearmand on 4730, unregistered functions,
-// throwing and async worker functions, and the worker's own timeout.
+// Worker-side jobs (COMPATIBILITY.md#grab-cycle, #worker-job-methods, #withunique, #job,
+// #worker-job-events, #fixed-7, #fixed-8, #fixed-9, #fixed-17 and #decision-worker-timeout): the
+// fields of an assigned job, every report method on the wire (spies on jobServer.send) and as the
+// client sees it through the gearmand on 4730, unregistered functions, throwing and async worker
+// functions, and the worker's own timeout.
 const should = require('should');
 const sinon = require('sinon');
 const crypto = require('crypto');
@@ -105,7 +106,7 @@ describe('Worker-side jobs', function () {
     return fn;
   }
 
-  describe('fields (§8, §7.4, §11.1 #9)', function () {
+  describe('fields (COMPATIBILITY.md#job, #withunique, #fixed-9)', function () {
     it('handle, name, jobServerUid, payload (a Buffer), owner; unique absent without withUnique', async function () {
       const h = holder();
       const { w, c, name } = await setup(h);
@@ -143,7 +144,7 @@ describe('Worker-side jobs', function () {
       job2.workComplete();
     });
 
-    it('non-ASCII function names and unique ids arrive as UTF-8, so such a function is dispatched (§11.1 #9; the original decoded ASCII)', async function () {
+    it('non-ASCII function names and unique ids arrive as UTF-8, so such a function is dispatched (COMPATIBILITY.md#fixed-9; the original decoded ASCII)', async function () {
       const h = holder();
       const w = keep(new Worker({ withUnique: true }));
       const name = fnName('žluťoučký-kůň-');
@@ -165,7 +166,7 @@ describe('Worker-side jobs', function () {
       sinon.stub(js, 'send');
       const seen = [];
       w.addFunction('ž', (job) => seen.push(job));
-      js.connected = true; // enough for _processData (§2.4)
+      js.connected = true; // enough for _processData (COMPATIBILITY.md#jobserver)
       js._processData(res(JOB_ASSIGN_UNIQ, ['H:ž', 'ž', 'ž-u', Buffer.from([1, 2])]));
       js._processData(res(JOB_ASSIGN, ['H:ž2', 'ž', Buffer.from([3])]));
       seen.should.have.length(2);
@@ -191,8 +192,8 @@ describe('Worker-side jobs', function () {
     });
   });
 
-  describe('reports (§7.3)', function () {
-    it('workComplete(Buffer) sends the bytes raw: all 256 byte values reach the client intact (§11.1 #7)', async function () {
+  describe('reports (COMPATIBILITY.md#worker-job-methods)', function () {
+    it('workComplete(Buffer) sends the bytes raw: all 256 byte values reach the client intact (COMPATIBILITY.md#fixed-7)', async function () {
       const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
       let handle;
       const { c, name, send } = await setup((job) => {
@@ -208,7 +209,7 @@ describe('Worker-side jobs', function () {
       hex(wc[0]).should.equal(hex(req(WORK_COMPLETE, [handle, all])));
     });
 
-    it("workComplete(0) sends '0' (§11.1 #7; the original sent ''); no argument sends ''; numbers and strings as text", async function () {
+    it("workComplete(0) sends '0' (COMPATIBILITY.md#fixed-7; the original sent ''); no argument sends ''; numbers and strings as text", async function () {
       const results = [0, undefined, 12.5, 'žluť', null, false];
       let i = 0;
       const { c, name, send } = await setup((job) => job.workComplete(results[i++]));
@@ -336,7 +337,7 @@ describe('Worker-side jobs', function () {
       got.should.eql([hex(Buffer.from('bad thing')), hex(Buffer.from(NO_DETAILS)), '00ff41']);
     });
 
-    it("reportException without the client's option: the client sees failed (§11.1 #17)", async function () {
+    it("reportException without the client's option: the client sees failed (COMPATIBILITY.md#fixed-17)", async function () {
       let job;
       const { c, name, send } = await setup((j) => {
         job = j;
@@ -352,7 +353,7 @@ describe('Worker-side jobs', function () {
     });
   });
 
-  describe('unregistered function (§11.1 #8)', function () {
+  describe('unregistered function (COMPATIBILITY.md#fixed-8)', function () {
     it('JOB_ASSIGN driven through _response: worker error, no throw, WORK_FAIL [handle] then PRE_SLEEP', async function () {
       const { w, js, send } = await setup(() => {});
       const errors = [];
@@ -464,7 +465,7 @@ describe('Worker-side jobs', function () {
     });
   });
 
-  describe('the worker enforces timeout (§7.1 Decision)', function () {
+  describe('the worker enforces timeout (COMPATIBILITY.md#decision-worker-timeout)', function () {
     it('a job held past its 1 s timeout: timeout then close on the job, WORK_FAIL + GRAB_JOB, the client sees failed; a late workComplete is ignored', async function () {
       const h = holder();
       const { w, js, c, name, send } = await setup(h, { fnOptions: { timeout: 1 } });

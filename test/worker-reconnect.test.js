@@ -1,9 +1,10 @@
 'use strict';
-// Worker reconnection (contract §7.6 Decision; the original stayed idle for good after a loss):
-// a worker on a gearmand started here loses it (SIGKILL or stop), reconnects after `recoverTime`,
-// registers again (SET_CLIENT_ID, CAN_DO/CAN_DO_TIMEOUT, PRE_SLEEP) and serves again; it gives up
-// after `recoverLimit` failed attempts; nothing of it happens after close(), after a disconnect()
-// by user code, or while the server stays up. Small recoverTime values keep the file fast.
+// Worker reconnection (COMPATIBILITY.md#decision-reconnect; the original stayed idle for good after
+// a loss): a worker on a gearmand started here loses it (SIGKILL or stop), reconnects after
+// `recoverTime`, registers again (SET_CLIENT_ID, CAN_DO/CAN_DO_TIMEOUT, PRE_SLEEP) and serves
+// again; it gives up after `recoverLimit` failed attempts; nothing of it happens after close(),
+// after a disconnect() by user code, or while the server stays up. Small recoverTime values keep
+// the file fast.
 const should = require('should');
 const sinon = require('sinon');
 const crypto = require('crypto');
@@ -31,7 +32,7 @@ const next = (emitter, event, ms = 8000) => trace.once(emitter, event, ms);
 
 const until = trace.until;
 
-describe('Worker reconnect (§7.6 Decision)', function () {
+describe('Worker reconnect (COMPATIBILITY.md#decision-reconnect)', function () {
   this.timeout(20000);
   let server;
   const opened = [];

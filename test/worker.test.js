@@ -1,9 +1,10 @@
 'use strict';
-// Worker (contract §2.2, §7.1, §7.2, §7.5, §3.1): construction and its Errors, registration
-// (addFunction / removeFunction / resetAbilities / setWorkerId) checked byte by byte with spies on
-// jobServer.send, the grab cycle driven through worker._response and seen on the wire with the
-// gearmand on 4730, and close(). Worker-side jobs are in worker-jobs.test.js, reconnection in
-// worker-reconnect.test.js, several servers in multi-server.test.js.
+// Worker (COMPATIBILITY.md#worker, #registration, #grab-cycle, #worker-close, #owner-events):
+// construction and its Errors, registration (addFunction / removeFunction / resetAbilities /
+// setWorkerId) checked byte by byte with spies on jobServer.send, the grab cycle driven through
+// worker._response and seen on the wire with the gearmand on 4730, and close(). Worker-side jobs
+// are in worker-jobs.test.js, reconnection in worker-reconnect.test.js, several servers in
+// multi-server.test.js.
 const should = require('should');
 const assert = require('assert');
 const sinon = require('sinon');
@@ -109,7 +110,7 @@ describe('Worker', function () {
     }
   });
 
-  describe('construction (§2.2)', function () {
+  describe('construction (COMPATIBILITY.md#worker)', function () {
     it('defaults: withUnique false, recoverTime 30000, recoverLimit 3, one server localhost:4730', function () {
       const w = keep(new Worker());
       w.should.be.instanceof(EventEmitter);
@@ -199,7 +200,7 @@ describe('Worker', function () {
       w.jobServers.map((js) => js.getUid()).should.eql(['localhost:4730', `127.0.0.1:${REFUSED_PORT}`]);
     });
 
-    it('has the prototype methods of the contract, and the job-side methods on Job.prototype', function () {
+    it('has the prototype methods of 0.9.2, and the job-side methods on Job.prototype', function () {
       for (const m of ['initServers', 'closeServers', '_getJobServerIndexByUid', '_getJobServerByUid', '_response',
         '_unrecoverableError', 'addFunction', 'removeFunction', 'resetAbilities', 'setWorkerId', 'close',
         'toString', '_getFunction', '_preSleep']) {
@@ -213,7 +214,7 @@ describe('Worker', function () {
     });
   });
 
-  describe('addFunction (§7.1)', function () {
+  describe('addFunction (COMPATIBILITY.md#registration)', function () {
     /** A worker on two servers whose sends are stubbed (nothing connects). */
     function stubbedWorker(options = {}) {
       const w = keep(new Worker({ servers: [{ port: 4730 }, { host: '127.0.0.1', port: REFUSED_PORT }], ...options }));
@@ -221,7 +222,7 @@ describe('Worker', function () {
       return { w, sends };
     }
 
-    it('returns the Errors of the contract, in order, and sends, stores and emits nothing', function () {
+    it('returns the Errors of 0.9.2, in order, and sends, stores and emits nothing', function () {
       const { w, sends } = stubbedWorker();
       const emit = sinon.spy(w, 'emit');
       const cb = () => {};
@@ -264,7 +265,8 @@ describe('Worker', function () {
 
     // The timeout (seconds) goes out in milliseconds, the unit gearmand reads, plus a 1 s margin:
     // gearmand 1.1.20 requeues a job at its CAN_DO_TIMEOUT without telling the client, so the
-    // worker's own timeout (§7.1 Decision) must reach it first (see worker-jobs.test.js).
+    // worker's own timeout (COMPATIBILITY.md#decision-worker-timeout) must reach it first (see
+    // worker-jobs.test.js).
     it('with an own timeout key sends CAN_DO_TIMEOUT [name, milliseconds (+1000 ms server margin)]', function () {
       const { w, sends } = stubbedWorker();
       const name = fnName();
@@ -310,7 +312,7 @@ describe('Worker', function () {
     });
   });
 
-  describe('removeFunction, resetAbilities, setWorkerId (§7.1)', function () {
+  describe('removeFunction, resetAbilities, setWorkerId (COMPATIBILITY.md#registration)', function () {
     function stubbedWorker() {
       const w = keep(new Worker({ servers: [{ port: 4730 }, { host: '127.0.0.1', port: REFUSED_PORT }] }));
       const sends = w.jobServers.map((js) => sinon.stub(js, 'send'));
@@ -400,7 +402,7 @@ describe('Worker', function () {
     });
   });
 
-  describe('grab cycle (§7.2)', function () {
+  describe('grab cycle (COMPATIBILITY.md#grab-cycle)', function () {
     function stubbed(options) {
       const w = keep(new Worker(options));
       const js = w.jobServers[0];
@@ -497,7 +499,7 @@ describe('Worker', function () {
       errors[0].message.should.equal('function not found in locale register, name=ghost');
     });
 
-    it('_unrecoverableError(msg) emits error with new Error(msg) (§2.1, §3.1)', function () {
+    it('_unrecoverableError(msg) emits error with new Error(msg) (COMPATIBILITY.md#client, #owner-events)', function () {
       const { w } = stubbed();
       const emit = sinon.spy(w, 'emit');
       const errors = [];
@@ -560,7 +562,7 @@ describe('Worker', function () {
     });
   });
 
-  describe('close() (§7.5, §11.1 #10)', function () {
+  describe('close() (COMPATIBILITY.md#worker-close, #fixed-10)', function () {
     it('closed = true, one socketDisconnect per server, functions cleared, close, then no listeners; nothing sent', async function () {
       const w = keep(new Worker({ servers: [{ port: 4730 }, { host: '127.0.0.1', port: REFUSED_PORT }] }));
       const name = fnName();

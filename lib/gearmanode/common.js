@@ -1,7 +1,8 @@
 'use strict';
 /**
- * Helpers shared by the gearmanode modules (contract §9): option checks, type tests, copies, hex
- * dumps and UUIDs. Plain JavaScript: nothing here is worth a crossing into the Rust core.
+ * Helpers shared by the gearmanode modules (docs/COMPATIBILITY.md#common-module): option checks,
+ * type tests, copies, hex dumps and UUIDs. Plain JavaScript: nothing here is worth a crossing into
+ * the Rust core.
  *
  * gearmanode 0.9.2 ran in sloppy mode, where writing a property of a primitive or a read-only
  * property does nothing. This module is strict, so the writes that user data can reach go through

@@ -10,13 +10,17 @@ const protocol = require('./protocol');
 const loggers = require('../logger');
 const errors = require('../errors');
 const promises = require('../internal/promises');
+const clientJobs = require('../internal/client-jobs');
+const diagnostics = require('../internal/diagnostics');
 const hide = require('../internal/owner').hide;
 
 const T = protocol.PACKET_TYPES;
+const P = protocol.PACKETS;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 // Client-side options: first the keys and defaults, then the value ranges (an unknown key is
-// reported before any default is written into the caller's object).
+// reported before any default is written into the caller's object). `runAt` and `reducer` are
+// beyond gearmanode 0.9.2 and checked by schedulingError.
 const CLIENT_DEFAULTS = {
   name: 'mandatory',
   payload: 'mandatory',
@@ -25,6 +29,10 @@ const CLIENT_DEFAULTS = {
   priority: 'NORMAL',
   toStringEncoding: 'optional',
   encoding: 'utf8',
+  timeout: 'optional',
+  signal: 'optional',
+  runAt: 'optional',
+  reducer: 'optional',
 };
 const CLIENT_RANGES = {
   name: 'mandatory',
@@ -34,7 +42,66 @@ const CLIENT_RANGES = {
   priority: ['LOW', 'NORMAL', 'HIGH'],
   toStringEncoding: 'optional',
   encoding: ['utf8', 'ascii'],
+  timeout: 'optional',
+  signal: 'optional',
+  runAt: 'optional',
+  reducer: 'optional',
 };
+
+/** gearmand's limit on a reducer name: a longer one is refused with ERROR ARGUMENT_TOO_LARGE. */
+const MAX_REDUCER_BYTES = 64;
+
+/**
+ * `runAt` as the Unix time in whole seconds that SUBMIT_JOB_EPOCH carries, rounded up so that the
+ * job never runs before it; an Error for anything but a valid Date or a finite number whose
+ * seconds are exact in a JS number (gearmand reads the field with strtoll and drops a job whose
+ * time overflows it without any answer).
+ */
+function epochSeconds(runAt) {
+  let s = NaN;
+  if (util.types.isDate(runAt)) s = Math.ceil(runAt.getTime() / 1000);
+  else if (typeof runAt === 'number') s = Math.ceil(runAt);
+  if (!Number.isFinite(s) || Math.abs(s) > Number.MAX_SAFE_INTEGER) {
+    return new Error('invalid runAt: expected a valid Date or a Unix time in seconds (a finite number), got '
+      + (util.types.isDate(runAt) ? 'an invalid Date' : util.inspect(runAt)));
+  }
+  return s === 0 ? 0 : s; // no -0 on the wire
+}
+
+/**
+ * Checks `runAt` and `reducer` (present when not undefined) against the other options; returns an
+ * Error or null. gearmand gives scheduled and reduce jobs normal priority (their packets carry
+ * none), runs scheduled jobs in the background only, and has no scheduled reduce job.
+ */
+function schedulingError(options) {
+  const runAt = options.runAt;
+  const reducer = options.reducer;
+  if (runAt !== undefined && reducer !== undefined) {
+    return new Error('runAt and reducer cannot be combined (gearmand has no scheduled reduce job)');
+  }
+  if (runAt !== undefined) {
+    if (options.background !== true) {
+      return new Error('runAt needs background: true (gearmand runs scheduled jobs in the background)');
+    }
+    if (options.priority !== 'NORMAL') {
+      return new Error(`runAt needs priority NORMAL (a scheduled job has no priority), got ${options.priority}`);
+    }
+    const s = epochSeconds(runAt);
+    if (s instanceof Error) return s;
+  }
+  if (reducer !== undefined) {
+    if (typeof reducer !== 'string' || reducer === '') {
+      return new Error('invalid reducer: expected the name of a function (a non-empty string)');
+    }
+    if (errors.hasNul(reducer)) return errors.nulError('reducer', reducer);
+    const tooLong = errors.tooLong('reducer', reducer, MAX_REDUCER_BYTES);
+    if (tooLong) return tooLong;
+    if (options.priority !== 'NORMAL') {
+      return new Error(`reducer needs priority NORMAL (a reduce job has no priority), got ${options.priority}`);
+    }
+  }
+  return null;
+}
 
 const PACKET_TYPE = {
   false: { LOW: T.SUBMIT_JOB_LOW, NORMAL: T.SUBMIT_JOB, HIGH: T.SUBMIT_JOB_HIGH },
@@ -46,15 +113,16 @@ const PACKET_TYPE = {
  * lost its connection (later reports are ignored), the timeout timer, and for a job its worker
  * runs, `onClose(job, state)`: the worker's bookkeeping, called once as the job closes (before its
  * `close` event, so that the job keeps 0.9.2's listeners: none of the library's), with the
- * worker's `owner` and `server`, and `slot`, `prev`, `next`: the job's place in the list of jobs
- * the worker runs on that server (lib/internal/running-jobs.js).
+ * worker's `owner`, `server` and `running` (the set of jobs it runs there).
  */
 const workerState = new WeakMap();
 
 /**
  * @param {Client|Worker} clientOrWorker
  * @param {object} options `name`, `payload`; client: `unique`, `background`, `priority`,
- *   `toStringEncoding`, `encoding`; worker: `handle`, `jobServerUid`, `unique`
+ *   `toStringEncoding`, `encoding`, beyond gearmanode: `runAt` (a Date or Unix seconds: a
+ *   scheduled background job), `reducer` (a reduce job); worker: `handle`, `jobServerUid`,
+ *   `unique`, `reducer`
  * @returns {Job|Error}
  */
 function Job(clientOrWorker, options) {
@@ -76,6 +144,8 @@ function Job(clientOrWorker, options) {
     if (rslt instanceof Error) return rslt;
     rslt = common.verifyOptions(options, CLIENT_RANGES);
     if (rslt instanceof Error) return rslt;
+    rslt = schedulingError(options);
+    if (rslt instanceof Error) return rslt;
     if (options.toStringEncoding) {
       if (!Buffer.isEncoding(options.toStringEncoding)) {
         return new Error('invalid encoding: ' + options.toStringEncoding);
@@ -86,9 +156,13 @@ function Job(clientOrWorker, options) {
     this.priority = options.priority;
     this.encoding = options.encoding;
     this.processing = false;
+    // Only when given: a job of gearmanode's options keeps the original's fields.
+    if (options.runAt !== undefined) this.runAt = epochSeconds(options.runAt);
+    if (options.reducer !== undefined) this.reducer = options.reducer;
   } else if (clientOrWorker._type === 'Worker') {
     this.handle = options.handle;
     this.jobServerUid = options.jobServerUid;
+    if (options.reducer !== undefined) this.reducer = options.reducer;
   }
   EventEmitter.call(this);
 }
@@ -110,6 +184,7 @@ Job.prototype.close = function () {
     ws.timer = null;
   }
   this.closed = true;
+  clientJobs.ended(this, 'close');
   if (ws !== undefined && ws.onClose !== null) {
     const onClose = ws.onClose;
     ws.onClose = null;
@@ -119,8 +194,16 @@ Job.prototype.close = function () {
   this.removeAllListeners();
 };
 
-/** @returns {number|undefined} the SUBMIT_JOB* type for `background` and `priority` */
+/**
+ * @returns {number|undefined} the SUBMIT_JOB* type for `background` and `priority`; beyond
+ *   gearmanode, SUBMIT_REDUCE_JOB(_BACKGROUND) for a job with `reducer` and SUBMIT_JOB_EPOCH for
+ *   one with `runAt`
+ */
 Job.prototype.getPacketType = function () {
+  if (hasOwn(this, 'reducer') && this.reducer !== undefined) {
+    return this.background ? P.SUBMIT_REDUCE_JOB_BACKGROUND.code : P.SUBMIT_REDUCE_JOB.code;
+  }
+  if (hasOwn(this, 'runAt') && this.runAt !== undefined) return P.SUBMIT_JOB_EPOCH.code;
   // As in gearmanode 0.9.2: a truthy `background` picks the background types; a priority that is
   // not one of the three (inherited names such as 'toString' included) gives undefined.
   const byPriority = PACKET_TYPE[Boolean(this.background)];
@@ -138,6 +221,18 @@ Job.prototype.getUid = function () {
 
 // ---------------------------------------------------------------------------------------------
 // client side
+
+/**
+ * The arguments of this job's submit packet (see getPacketType). gearmand 1.1.20 reads four
+ * arguments before the data of a reduce job (function, unique, reducer and an aggregator it
+ * ignores; docs/PROTOCOL.md#extended): with the three of the protocol document it never answers, and the
+ * connection is out of step from then on. The fourth is sent empty, as libgearman does.
+ */
+function submitArgs(job, name, unique, payload) {
+  if (hasOwn(job, 'reducer') && job.reducer !== undefined) return [name, unique, job.reducer, '', payload];
+  if (hasOwn(job, 'runAt') && job.runAt !== undefined) return [name, unique, String(job.runAt), payload];
+  return [name, unique, payload];
+}
 
 /**
  * Asks the server for the status of this background job; the answer comes as a `status` event.
@@ -160,17 +255,10 @@ Job.prototype.getStatus = function () {
 function stateOf(job) {
   let s = workerState.get(job);
   if (s === undefined) {
-    s = {
-      job, abandoned: false, timer: null, onClose: null, owner: null, server: null, slot: null, prev: null, next: null,
-    };
+    s = { abandoned: false, timer: null, onClose: null, owner: null, server: null, running: null };
     workerState.set(job, s);
   }
   return s;
-}
-
-/** The hidden worker-side state of a job, if it has one. */
-function existingState(job) {
-  return workerState.get(job);
 }
 
 /** Whether reports for this worker-side job must be dropped (answered by the worker already). */
@@ -182,6 +270,23 @@ function isAbandoned(job) {
   }
   return false;
 }
+
+/** Worker side, JOB_ASSIGN: the start of the job on the tracing channel (when someone listens). */
+function traceStart(job) {
+  const ctx = diagnostics.workerJobStart(job);
+  if (ctx !== null) stateOf(job).ctx = ctx;
+}
+
+/** Worker side: the end of the job on the tracing channel (once). */
+function traceEnd(job, outcome) {
+  const s = workerState.get(job);
+  if (s === undefined || s.ctx === undefined || s.ctx === null) return;
+  const ctx = s.ctx;
+  s.ctx = null;
+  diagnostics.workerJobEnd(ctx, outcome);
+}
+
+const OUTCOME = { [T.WORK_COMPLETE]: 'complete', [T.WORK_FAIL]: 'failed', [T.WORK_EXCEPTION]: 'exception' };
 
 /** Whether a worker-side job still waits for its answer (neither closed nor abandoned). */
 function isOpen(job) {
@@ -197,7 +302,7 @@ function serverOf(job) {
   return worker._getJobServerByUid(job.jobServerUid);
 }
 
-/** Data as the wire takes it: Buffers raw (§11.1 #7), null/undefined as '', others as text. */
+/** Data as the wire takes it: Buffers raw (COMPATIBILITY.md#fixed-7), null/undefined as '', others as text. */
 function asData(d) {
   if (d === undefined || d === null) return '';
   return Buffer.isBuffer(d) ? d : String(d);
@@ -253,6 +358,7 @@ Job.prototype._sendAndClose = function (type, body) {
   if (isAbandoned(this)) return undefined;
   const jobServer = serverOf(this);
   if (jobServer) answer(this, jobServer, protocol.encodePacket(type, body));
+  traceEnd(this, OUTCOME[type]);
   this.close();
   return undefined;
 };
@@ -287,6 +393,6 @@ hide(Job.prototype, 'promise', function () {
 
 module.exports = { Job };
 Object.defineProperty(module.exports, 'internals', {
-  value: { stateOf, existingState, isOpen, answer, answering },
+  value: { stateOf, isOpen, submitArgs, traceStart, traceEnd, answer, answering },
   enumerable: false,
 });

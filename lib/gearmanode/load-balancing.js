@@ -1,7 +1,8 @@
 'use strict';
 /**
- * Load balancing strategies (contract §5): `Sequence` and `RoundRobin`, over their base class
- * LBStrategy (reachable as `Sequence.super_`).
+ * Load balancing strategies (docs/COMPATIBILITY.md#load-balancing): `Sequence` and `RoundRobin`,
+ * over their base class LBStrategy (reachable as `Sequence.super_`); beyond gearmanode 0.9.2,
+ * `Hash` (a non-enumerable export, so the module's keys stay the original two).
  *
  * The objects keep gearmanode's plain, writable fields (`nodeCount`, `badNodes` of Dates keyed by
  * index strings, `recoverTime`, `lastIndex`) and every rule works on whatever values users put
@@ -13,6 +14,8 @@ const util = require('util');
 const common = require('./common');
 const loggers = require('../logger');
 const core = require('../internal/native');
+
+const Slot = core.DecisionSlot;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const sloppySet = common.sloppySet;
@@ -75,8 +78,17 @@ LBStrategy.prototype._searchNextGood = function _searchNextGood(bad) {
   // string ('7' visits '07', '17', …). `0 + bad` tells which, and converts `bad` once.
   const first = 0 + bad;
   const base = typeof first === 'string' ? first.slice(1) : first;
-  // A visit of x looks up the own key String(x); only canonical number strings can match one.
-  const badNodes = this.badNodes;
+  const marks = marksOf(this.badNodes);
+  const rslt = core.lbSearchNextGood(base, +this.nodeCount, comparable(this.recoverTime), Date.now(), marks);
+  return applyDecision(this, rslt);
+};
+
+/**
+ * The bad marks as the core takes them: flat `[index, +mark, …]` for the own keys of `badNodes`
+ * that are canonical number strings (a visit of x looks up the key String(x), so no other key can
+ * match a node).
+ */
+function marksOf(badNodes) {
   const keys = Object.getOwnPropertyNames(badNodes);
   const marks = new Float64Array(keys.length * 2);
   let n = 0;
@@ -87,20 +99,26 @@ LBStrategy.prototype._searchNextGood = function _searchNextGood(bad) {
       marks[n++] = +badNodes[key]; // as in `now - mark`
     }
   }
-  const rslt = core.lbSearchNextGood(base, +this.nodeCount, comparable(this.recoverTime), Date.now(),
-    n === marks.length ? marks : marks.subarray(0, n));
+  return n === marks.length ? marks : marks.subarray(0, n);
+}
+
+/**
+ * Applies a decision of the core (laid out as the core's DecisionSlot says): each recovered node
+ * goes to the strategy's current `goodOne`; returns the chosen node, or null (after an `error` log).
+ */
+function applyDecision(strategy, rslt) {
   const logger = LBStrategy.logger;
-  for (let i = 2; i < rslt.length; i++) {
+  for (let i = Slot.Recovered; i < rslt.length; i++) {
     logger.verbose('bad node recovered, idx=%d', rslt[i]); // formats nothing unless verbose is on
-    this.goodOne(rslt[i]);
+    strategy.goodOne(rslt[i]);
   }
-  if (rslt[0] === 1) {
-    logger.debug('found good node, idx=%d', rslt[1]);
-    return rslt[1];
+  if (rslt[Slot.Found] === 1) {
+    logger.debug('found good node, idx=%d', rslt[Slot.Chosen]);
+    return rslt[Slot.Chosen];
   }
   logger.error('all nodes invalid, no candidate more');
   return null;
-};
+}
 
 /**
  * Sequence: the same node until it goes bad, then the next good one, where it stays (sticky).
@@ -148,4 +166,55 @@ RoundRobin.prototype.nextIndex = function nextIndex() {
   return this.lastIndex;
 };
 
+/**
+ * Hash (beyond gearmanode 0.9.2): a job with a unique id goes to the server that rendezvous hashing
+ * of the id picks among the servers (by their names, `host:port`), so that every client naming
+ * the same servers sends an id to the same server and gearmand coalesces the duplicates. When that
+ * server is marked bad, the id goes to the next one in its own order of preference (the others' ids
+ * stay where they are), and back as soon as the mark is older than `recoverTime`. A job without a
+ * unique id goes round robin (`nextIndex`, inherited).
+ * @param {number} nodeCount
+ * @param {string[]} [nodeNames] the servers' names in index order (default: '0', '1', …)
+ */
+function Hash(nodeCount, nodeNames) {
+  const rslt = Hash.super_.call(this, nodeCount);
+  if (rslt instanceof Error) {
+    return rslt;
+  }
+  let names = nodeNames;
+  if (names === undefined || names === null) {
+    names = [];
+    for (let i = 0; i < nodeCount; i++) names.push(String(i));
+  }
+  if (!Array.isArray(names) || names.some((x) => typeof x !== 'string')) {
+    return new Error('node names are not an array of strings');
+  }
+  // Hidden, so the strategy's own keys are those of RoundRobin.
+  Object.defineProperty(this, '_hashKeys', { value: core.lbHashKeys(names), writable: true });
+}
+
+util.inherits(Hash, RoundRobin);
+
+/** The wire bytes of a unique id as the core hashes them (a Buffer raw, anything else as text). */
+function idOf(unique) {
+  return Buffer.isBuffer(unique) ? unique : String(unique);
+}
+
+/**
+ * The index of the server for a job with this unique id (round robin without one), or null when
+ * every server is bad.
+ */
+Hash.prototype.indexFor = function indexFor(unique) {
+  if (unique === undefined || unique === null || unique === '') return this.nextIndex();
+  const marks = marksOf(this.badNodes);
+  const rslt = core.lbHashPick(idOf(unique), this._hashKeys, comparable(this.recoverTime), Date.now(), marks);
+  return applyDecision(this, rslt);
+};
+
+/** The server indexes in this unique id's order of preference (bad marks aside). */
+Hash.prototype.orderFor = function orderFor(unique) {
+  return Array.from(core.lbHashOrder(idOf(unique), this._hashKeys));
+};
+
 module.exports = { Sequence, RoundRobin };
+Object.defineProperty(module.exports, 'Hash', { value: Hash, enumerable: false });

@@ -7,6 +7,9 @@
  */
 const native = require('../internal/native');
 const loggers = require('../logger');
+const errors = require('../errors');
+
+const { FrameSlot, FieldSlot } = native;
 
 const logger = loggers.get('protocol');
 
@@ -96,8 +99,8 @@ function badType(what) {
 /**
  * Encodes a request packet: header (`\0REQ`, type, body length) and the arguments joined by NUL.
  * Strings are written as UTF-8, Buffers raw, anything else as `String(x)`; null, undefined and
- * String objects throw TypeError. A NUL inside a name, unique id or handle throws an Error with
- * code `GEARMAN_NUL_IN_ARGUMENT` instead of producing a malformed packet.
+ * String objects throw TypeError. A NUL inside a name, unique id or handle throws a GearmanError
+ * with code `GEARMAN_NUL_IN_ARGUMENT` instead of producing a malformed packet.
  * @param {number} type packet type code
  * @param {Array} [args]
  * @returns {Buffer}
@@ -130,7 +133,7 @@ function encodePacket(type, args) {
     native.encodeInto(buf, code, parts[0], parts[1], parts[2], parts[3]);
     return buf;
   } catch (err) {
-    throw codedError(err);
+    throw errors.fromCore(err);
   }
 }
 
@@ -143,15 +146,6 @@ function toTypeCode(type) {
     `The value of "value" is out of range. It must be >= 0 and <= 4294967295. Received ${type}`);
   err.code = 'ERR_OUT_OF_RANGE';
   throw err;
-}
-
-/** Turns a core error (`"CODE: message"`) into an Error with `.code`. */
-function codedError(err) {
-  const m = /^([A-Z_]+): (.*)$/s.exec(err && err.message);
-  if (!m) return err;
-  const e = new Error(m[2]);
-  e.code = m[1];
-  return e;
 }
 
 /** The string or Buffer view of one field, decoded as the format letter says. */
@@ -184,22 +178,22 @@ function parsePacket(buff, format) {
     fmt += c;
   }
   const r = native.parseFieldRanges(buff, fmt);
-  const out = [r[0]];
-  for (let i = 0; i < fmt.length; i++) out.push(fieldValue(buff, fmt[i], r[1 + 2 * i], r[2 + 2 * i]));
+  const out = [r[FieldSlot.Consumed]];
+  for (let i = 0, at = FieldSlot.Ranges; i < fmt.length; i++, at += 2) out.push(fieldValue(buff, fmt[i], r[at], r[at + 1]));
   return out;
 }
 
 /**
- * Builds the parsed fields of packet number `at` of a frame table (see native-socket.js), as
- * parsePacket would for that packet alone with `format`.
+ * Builds the parsed fields of the frame at index `at` of a frame table (laid out as the core's
+ * `FrameSlot` says), as parsePacket would for that packet alone with `format`.
  * @returns {Array} `[packetLength, field, ...]`
  */
 function framedFields(buf, frames, at, format) {
-  const start = frames[at + 1];
-  const out = [frames[at + 2] - start];
-  const argc = frames[at + 3];
+  const out = [frames[at + FrameSlot.End] - frames[at + FrameSlot.Start]];
+  const argc = frames[at + FrameSlot.Argc];
+  const args = at + FrameSlot.Args;
   for (let i = 0; i < format.length && i < argc; i++) {
-    out.push(fieldValue(buf, format[i], frames[at + 4 + 2 * i], frames[at + 5 + 2 * i]));
+    out.push(fieldValue(buf, format[i], frames[args + 2 * i], frames[args + 2 * i + 1]));
   }
   return out;
 }
@@ -215,7 +209,7 @@ module.exports = {
 };
 
 // Beyond gearmanode 0.9.2; not enumerable, so the module's keys stay the original seven.
-const extras = { logger, PACKETS, PACKETS_BY_CODE, framedFields, codedError };
+const extras = { logger, PACKETS, PACKETS_BY_CODE, framedFields };
 for (const k of Object.keys(extras)) {
   Object.defineProperty(module.exports, k, { value: extras[k], enumerable: false });
 }

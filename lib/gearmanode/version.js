@@ -1,7 +1,8 @@
 'use strict';
 /**
- * Version of the package and its history, newest first (contract §1). The entries of gearmanode
- * 0.9.2 and earlier are reproduced as they were stored, swapped days and months included.
+ * Version of the package and its history, newest first (docs/COMPATIBILITY.md#module-layout). The
+ * entries of gearmanode 0.9.2 and earlier are reproduced as they were stored, swapped days and
+ * months included.
  */
 
 /** `[version, date, note]` triples, newest first. */

@@ -12,7 +12,7 @@ const errors = require('../errors');
 const ServerManager = require('./server-manager').ServerManager;
 const jobModule = require('./job');
 const owners = require('../internal/owner');
-const runningJobs = require('../internal/running-jobs');
+const diagnostics = require('../internal/diagnostics');
 
 const Job = jobModule.Job;
 const T = protocol.PACKET_TYPES;
@@ -22,42 +22,45 @@ const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 const PRE_SLEEP = protocol.encodePacket(T.PRE_SLEEP);
 const GRAB_JOB = protocol.encodePacket(T.GRAB_JOB);
 const GRAB_JOB_UNIQ = protocol.encodePacket(T.GRAB_JOB_UNIQ);
+const GRAB_JOB_ALL = protocol.encodePacket(protocol.PACKETS.GRAB_JOB_ALL.code);
+const JOB_ASSIGN_ALL = protocol.PACKETS.JOB_ASSIGN_ALL.code;
 const RESET_ABILITIES = protocol.encodePacket(T.RESET_ABILITIES);
 
 /**
  * Hidden state of a worker:
  * - registered: names to register again after a reconnect (cleared by resetAbilities)
- * - servers: job server uid → its grab-cycle bookkeeping (see slotOf)
+ * - running: job server uid → Set of jobs assigned on it and not closed
  * - recovering: job server uid → {timer, attempts} while reconnecting
  * - limit: the `concurrency` option (0: one job at a time, and one GRAB per NOOP as gearmanode)
+ * - grabbing: job server uid → GRAB_JOBs sent and not answered yet
  * - owed: the running job whose answer just called `_preSleep`: its close asks for the next job
+ * - quiet: uids whose oldest unanswered GRAB was sent after an answered job (without a limit):
+ *   its NO_JOB sends PRE_SLEEP without a second `_preSleep` call (the answer's call stands for it)
+ * - grabAll: the `grabAll` option (asks with GRAB_JOB_ALL)
+ * - draining: `{promise, resolve, timer, done}` once `shutdown()` was called (no GRAB any more)
+ * - poll: the `pollInterval` option (0: none); sleepers: uid → timer of the next poll while asleep
  */
 const hidden = new WeakMap();
 function state(worker) {
   let s = hidden.get(worker);
   if (s === undefined) {
-    s = { registered: new Set(), servers: new Map(), recovering: new Map(), limit: 0, owed: null };
+    s = {
+      registered: new Set(), running: new Map(), recovering: new Map(), limit: 0, grabbing: new Map(),
+      owed: null, quiet: new Set(), grabAll: false, draining: null, poll: 0, sleepers: new Map(),
+    };
     hidden.set(worker, s);
   }
   return s;
-}
-
-/** The grab-cycle bookkeeping of one server (lib/internal/running-jobs.js). */
-function slotOf(st, uid) {
-  let slot = st.servers.get(uid);
-  if (slot === undefined) {
-    slot = runningJobs.createSlot();
-    st.servers.set(uid, slot);
-  }
-  return slot;
 }
 
 /**
  * @param {object} [options] `host`, `port`, `servers`, `withUnique` (boolean), `recoverTime` (ms
  *   before reconnecting to a lost server), `recoverLimit` (attempts); beyond gearmanode:
  *   `connectTimeout` (ms), `maxPacketSize` (bytes), `concurrency` (jobs run at once per server;
- *   the worker then asks for the next job as soon as a slot is free), `tls` (`true` or
- *   `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
+ *   the worker then asks for the next job as soon as a slot is free), `grabAll` (boolean: asks
+ *   with GRAB_JOB_ALL, so every job carries its unique id and a reduce job its `reducer`),
+ *   `pollInterval` (ms: asleep that long without a NOOP, ask anyway), `keepAlive` (ms or false),
+ *   `tls` (`true` or `{ca, cert, key, servername, rejectUnauthorized}`, for every server)
  * @returns {Worker|Error}
  */
 function Worker(options) {
@@ -66,6 +69,14 @@ function Worker(options) {
   const concurrency = options.concurrency;
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
     return new Error("value '" + concurrency + "' not in defined range, key=concurrency");
+  }
+  const grabAll = options.grabAll;
+  if (grabAll !== undefined && grabAll !== true && grabAll !== false) {
+    return new Error("value '" + grabAll + "' not in defined range, key=grabAll");
+  }
+  const pollInterval = options.pollInterval;
+  if (pollInterval !== undefined && !(Number.isInteger(pollInterval) && pollInterval >= 100 && pollInterval <= 0x7fffffff)) {
+    return new Error("value '" + pollInterval + "' not in defined range, key=pollInterval (ms, from 100)");
   }
   const withUnique = options.withUnique;
   const recoverTime = options.recoverTime;
@@ -80,12 +91,14 @@ function Worker(options) {
   this.recoverTime = recoverTime === undefined ? common.DEFAULT_RECOVER_TIME : recoverTime;
   this.recoverLimit = recoverLimit === undefined ? 3 : recoverLimit;
   this._type = 'Worker';
-  const serverOptions = owners.takeSocketOptions(this, options, ['concurrency']);
+  const serverOptions = owners.takeSocketOptions(this, options, ['concurrency', 'grabAll', 'pollInterval']);
   if (serverOptions instanceof Error) return serverOptions;
   const rslt = this.initServers(serverOptions);
   if (rslt instanceof Error) return rslt;
   this.functions = {};
   if (concurrency !== undefined) state(this).limit = concurrency;
+  if (grabAll === true) state(this).grabAll = true;
+  if (pollInterval !== undefined) state(this).poll = pollInterval;
   EventEmitter.call(this);
 }
 util.inherits(Worker, EventEmitter);
@@ -98,7 +111,7 @@ const log = Worker.logger;
  * How much later than the worker's own deadline gearmand's timeout is set. gearmand 1.1.20 does act
  * on CAN_DO_TIMEOUT: it takes the job back and queues it again without telling the client (the
  * worker's late WORK_FAIL then gets ERROR JOB_NOT_FOUND and the job runs again, forever). The
- * worker's own timeout (§7.1 Decision) must therefore reach gearmand first; the server's stays a
+ * worker's own timeout (COMPATIBILITY.md#decision-worker-timeout) must therefore reach gearmand first; the server's stays a
  * backstop for a worker that cannot answer at all (a blocked event loop).
  */
 const SERVER_TIMEOUT_MARGIN_MS = 1000;
@@ -189,11 +202,12 @@ Worker.prototype.setWorkerId = function (workerId) {
 
 /** Closes every connection; running jobs are not tracked further and no reconnect happens. */
 Worker.prototype.close = function () {
-  if (this.closed === true) return; // §11.1 #10: a second close is harmless
+  if (this.closed === true) return; // COMPATIBILITY.md#fixed-10: a second close is harmless
   this.closed = true;
   const st = state(this);
   for (const r of st.recovering.values()) clearTimeout(r.timer);
   st.recovering.clear();
+  for (const uid of Array.from(st.sleepers.keys())) wake(st, uid);
   this.closeServers();
   for (const k of Object.keys(this.functions)) delete this.functions[k];
   this.emit('close');
@@ -218,27 +232,65 @@ Worker.prototype._getFunction = function (name) {
  */
 Worker.prototype._preSleep = function (jobServer) {
   if (defersSleep(this, jobServer)) return;
-  jobServer.send(PRE_SLEEP);
+  sleep(this, jobServer);
 };
+
+/** Sends PRE_SLEEP; with `pollInterval`, asks again after that long if no NOOP came meanwhile. */
+function sleep(worker, jobServer) {
+  jobServer.send(PRE_SLEEP);
+  const st = state(worker);
+  if (st.poll === 0) return;
+  const uid = jobServer.getUid();
+  wake(st, uid);
+  const timer = setTimeout(poll, st.poll, worker, jobServer);
+  timer.unref(); // the connection keeps the process alive, not the poll
+  st.sleepers.set(uid, timer);
+}
+
+/** The worker is no longer asleep on this server (NOOP, a job, or the connection went away). */
+function wake(st, uid) {
+  const timer = st.sleepers.get(uid);
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  st.sleepers.delete(uid);
+}
+
+/**
+ * `pollInterval` elapsed without a NOOP: ask for a job anyway. gearmand 1.1.20 sends no NOOP when a
+ * scheduled job falls due (docs/PROTOCOL.md#extended); libgearman's workers poll for the same reason.
+ */
+function poll(worker, jobServer) {
+  const st = state(worker);
+  const uid = jobServer.getUid();
+  st.sleepers.delete(uid);
+  if (worker.closed === true || st.draining !== null || !jobServer.connected) return;
+  if (st.limit > 0) {
+    grabIfFree(worker, jobServer);
+    return;
+  }
+  const running = st.running.get(uid);
+  if ((st.grabbing.get(uid) || 0) > 0 || (running !== undefined && running.size > 0)) return;
+  countGrab(st, uid, 1);
+  st.quiet.add(uid); // its NO_JOB sleeps again without a `_preSleep` call, as after an answer
+  jobServer.send(grabPacket(worker));
+}
 
 /** Whether `_preSleep` is called for the answer of a job this worker runs on `jobServer`. */
 function defersSleep(worker, jobServer) {
   const job = jobModule.internals.answering();
   if (job === null || job.clientOrWorker !== worker) return false;
-  const rec = jobModule.internals.existingState(job);
-  if (rec === undefined || rec.slot === null || rec.server !== jobServer) return false;
-  state(worker).owed = job;
+  const st = state(worker);
+  const running = st.running.get(jobServer.getUid());
+  if (running === undefined || !running.has(job)) return false;
+  st.owed = job;
   return true;
 }
 
-/** The packet that asks for a job. */
-function grabPacket(worker) {
-  return worker.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB;
-}
 
+/** Emits `error` with a GearmanError (0.9.2: a plain Error with the same message; see owner.js). */
 Worker.prototype._unrecoverableError = function (msg) {
   log.log('error', msg);
-  this.emit('error', new Error(msg));
+  this.emit('error', owners.unrecoverable(msg));
 };
 
 /** Handles a server packet addressed to the worker. */
@@ -246,25 +298,23 @@ Worker.prototype._response = function (jobServer, type, parsed) {
   switch (type) {
     case T.NOOP: {
       const st = state(this);
+      wake(st, jobServer.getUid());
+      if (st.draining !== null) return; // shutting down: no new job
       if (st.limit > 0) {
         grabIfFree(this, jobServer);
         return;
       }
-      slotOf(st, jobServer.getUid()).grabbing++;
+      countGrab(st, jobServer.getUid(), 1);
       jobServer.send(grabPacket(this));
       return;
     }
     case T.NO_JOB: {
       const st = state(this);
-      const slot = slotOf(st, jobServer.getUid());
-      const left = countGrab(slot, -1);
+      const uid = jobServer.getUid();
+      const left = countGrab(st, uid, -1);
       if (st.limit === 0) {
-        if (slot.quiet) {
-          slot.quiet = false;
-          jobServer.send(PRE_SLEEP);
-        } else {
-          this._preSleep(jobServer);
-        }
+        if (st.quiet.delete(uid)) sleep(this, jobServer);
+        else this._preSleep(jobServer);
         return;
       }
       // With several GRABs out, sleep once the last one came back empty.
@@ -272,20 +322,22 @@ Worker.prototype._response = function (jobServer, type, parsed) {
       return;
     }
     case T.JOB_ASSIGN:
-    case T.JOB_ASSIGN_UNIQ: {
-      const uniq = type === T.JOB_ASSIGN_UNIQ;
+    case T.JOB_ASSIGN_UNIQ:
+    case JOB_ASSIGN_ALL: {
+      const uniq = type !== T.JOB_ASSIGN;
+      const all = type === JOB_ASSIGN_ALL;
       const options = {
         handle: parsed[1],
         name: parsed[2],
         jobServerUid: jobServer.getUid(),
-        payload: uniq ? parsed[4] : parsed[3],
+        payload: all ? parsed[5] : uniq ? parsed[4] : parsed[3],
       };
       if (uniq) options.unique = parsed[3];
+      if (all) options.reducer = parsed[4];
       const job = new Job(this, options);
       const st = state(this);
-      const slot = slotOf(st, options.jobServerUid);
-      countGrab(slot, -1);
-      slot.quiet = false;
+      countGrab(st, options.jobServerUid, -1);
+      st.quiet.delete(options.jobServerUid);
       runJob(this, jobServer, job);
       if (st.limit > 0) grabIfFree(this, jobServer);
       return;
@@ -295,19 +347,31 @@ Worker.prototype._response = function (jobServer, type, parsed) {
 };
 
 /** Adds `delta` to the GRABs outstanding on a server; returns the new count (never below 0). */
-function countGrab(slot, delta) {
-  slot.grabbing = Math.max(0, slot.grabbing + delta);
-  return slot.grabbing;
+function countGrab(st, uid, delta) {
+  const n = Math.max(0, (st.grabbing.get(uid) || 0) + delta);
+  st.grabbing.set(uid, n);
+  return n;
 }
 
 /** With a `concurrency` limit: asks for another job while running + asked-for jobs are under it. */
 function grabIfFree(worker, jobServer) {
-  if (worker.closed === true || !jobServer.connected) return;
   const st = state(worker);
-  const slot = slotOf(st, jobServer.getUid());
-  if (slot.size + slot.grabbing >= st.limit) return;
-  slot.grabbing++;
+  if (worker.closed === true || st.draining !== null || !jobServer.connected) return;
+  const uid = jobServer.getUid();
+  const running = st.running.get(uid);
+  const busy = (running === undefined ? 0 : running.size) + (st.grabbing.get(uid) || 0);
+  if (busy >= st.limit) return;
+  countGrab(st, uid, 1);
   jobServer.send(grabPacket(worker));
+}
+
+/**
+ * The packet that asks for a job: GRAB_JOB_ALL with `grabAll` (gearmand then answers JOB_ASSIGN_ALL
+ * for a reduce job, JOB_ASSIGN_UNIQ for any other), else as `withUnique` says.
+ */
+function grabPacket(worker) {
+  if (state(worker).grabAll) return GRAB_JOB_ALL;
+  return worker.withUnique ? GRAB_JOB_UNIQ : GRAB_JOB;
 }
 
 /**
@@ -320,11 +384,10 @@ function grabNext(worker, jobServer) {
     grabIfFree(worker, jobServer);
     return;
   }
-  if (worker.closed === true) return;
-  const slot = slotOf(st, jobServer.getUid());
-  if (slot.grabbing > 0) return;
-  slot.grabbing++;
-  slot.quiet = true;
+  const uid = jobServer.getUid();
+  if (worker.closed === true || st.draining !== null || (st.grabbing.get(uid) || 0) > 0) return;
+  countGrab(st, uid, 1);
+  st.quiet.add(uid);
   jobServer.send(grabPacket(worker));
 }
 
@@ -332,13 +395,14 @@ function grabNext(worker, jobServer) {
 function runJob(worker, jobServer, job) {
   const f = worker._getFunction(job.name);
   if (f === undefined) {
-    // §11.1 #8: the job is answered so that no client waits forever.
+    // COMPATIBILITY.md#fixed-8: the job is answered so that no client waits forever.
     job.reportError();
     return;
   }
   const fnOptions = f[1] || {};
   if (fnOptions.toStringEncoding) job.payload = job.payload.toString(fnOptions.toStringEncoding);
   track(worker, jobServer, job, fnOptions);
+  if (diagnostics.workerJob.hasSubscribers) jobModule.internals.traceStart(job);
   let result;
   try {
     result = f[0](job);
@@ -372,22 +436,30 @@ function functionFailed(worker, job, err) {
 
 /** Remembers a running job (closed if its connection is lost) and arms its timeout. */
 function track(worker, jobServer, job, fnOptions) {
-  const slot = slotOf(state(worker), jobServer.getUid());
+  const uid = jobServer.getUid();
+  const running = state(worker).running;
+  let set = running.get(uid);
+  if (set === undefined) {
+    set = new Set();
+    running.set(uid, set);
+  }
+  set.add(job);
   const js = jobModule.internals.stateOf(job);
   js.owner = worker;
   js.server = jobServer;
+  js.running = set;
   js.onClose = jobClosed;
-  runningJobs.link(slot, js);
   const seconds = timeoutSeconds(fnOptions.timeout);
   if (hasOwn(fnOptions, 'timeout') && seconds > 0) {
     js.timer = setTimeout(function () {
       js.timer = null;
       if (job.closed === true || js.abandoned) return;
-      // §7.1 Decision: the worker enforces the timeout; the client sees the job fail.
+      // COMPATIBILITY.md#decision-worker-timeout: the worker enforces the timeout; the client sees the job fail.
       job.emit('timeout');
       const server = worker.closed === true ? undefined : worker._getJobServerByUid(job.jobServerUid);
       if (server) jobModule.internals.answer(job, server, protocol.encodePacket(T.WORK_FAIL, [job.handle]));
       js.abandoned = true;
+      jobModule.internals.traceEnd(job, 'timeout');
       job.close();
     }, seconds * 1000);
   }
@@ -399,7 +471,7 @@ function track(worker, jobServer, job, fnOptions) {
  * per job). With a concurrency limit, any closed job frees a slot.
  */
 function jobClosed(job, js) {
-  runningJobs.unlink(js);
+  js.running.delete(job);
   const worker = js.owner;
   const st = state(worker);
   if (st.owed === job) {
@@ -408,22 +480,30 @@ function jobClosed(job, js) {
   } else if (st.limit > 0) {
     grabIfFree(worker, js.server);
   }
+  if (st.draining !== null && !st.draining.done) {
+    if (js.running.size === 0) withdrawWhenIdle(worker, js.server);
+    drained(worker);
+  }
 }
 
 // A server was lost (FIN, socket error): close its running jobs, then reconnect after
-// `recoverTime` and register again, up to `recoverLimit` failed attempts in a row (§7.6).
+// `recoverTime` and register again, up to `recoverLimit` failed attempts in a row (COMPATIBILITY.md#reconnect, #decision-reconnect).
 owners.hide(Worker.prototype, owners.SERVER_DOWN, function (jobServer, err, lost) {
   const st = state(this);
   const uid = jobServer.getUid();
-  const slot = st.servers.get(uid);
-  if (slot !== undefined) {
-    st.servers.delete(uid);
-    for (const js of runningJobs.records(slot)) {
-      js.abandoned = true;
-      js.job.close();
+  st.grabbing.delete(uid);
+  st.quiet.delete(uid);
+  wake(st, uid);
+  const running = st.running.get(uid);
+  if (running !== undefined) {
+    st.running.delete(uid);
+    for (const job of running) {
+      jobModule.internals.stateOf(job).abandoned = true;
+      jobModule.internals.traceEnd(job, 'abandoned');
+      job.close();
     }
   }
-  if (this.closed === true || !lost || st.recovering.has(uid)) return;
+  if (this.closed === true || !lost || st.recovering.has(uid) || st.draining !== null) return;
   scheduleReconnect(this, jobServer, { timer: null, attempts: 0, gaveUp: false });
 });
 
@@ -438,6 +518,66 @@ owners.hide(Worker.prototype, owners.SERVER_UP, function (jobServer) {
   st.recovering.delete(uid);
   reregister(this, jobServer);
 });
+
+/**
+ * Graceful shutdown (beyond gearmanode 0.9.2): the worker asks for no new job and withdraws its
+ * functions on every connected server (RESET_ABILITIES: gearmand stops waking it), lets the running
+ * jobs finish and answer, then closes. At `timeout` (ms) the jobs still running are handed back: the
+ * connections close, gearmand gives those jobs to another worker, and their late answers are
+ * ignored (each job ends one way or the other). A second call returns the same Promise.
+ * @param {object} [options] `timeout` (ms; without it the worker waits for every running job)
+ * @returns {Promise<{handedBack: number}>}
+ */
+owners.hide(Worker.prototype, 'shutdown', function (options) {
+  const st = state(this);
+  if (st.draining !== null) return st.draining.promise;
+  const timeout = options && options.timeout;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 0 && timeout <= 0x7fffffff)) {
+    return Promise.reject(new Error(`value '${String(timeout)}' not in defined range, key=timeout (ms)`));
+  }
+  if (this.closed === true) return Promise.resolve({ handedBack: 0 });
+  const d = { promise: null, resolve: null, timer: null, done: false };
+  d.promise = new Promise((resolve) => { d.resolve = resolve; });
+  st.draining = d;
+  for (const r of st.recovering.values()) clearTimeout(r.timer);
+  st.recovering.clear();
+  // gearmand 1.1.20 forgets a job that runs on a worker when the worker withdraws its function
+  // (RESET_ABILITIES or CANT_DO): the job goes to another worker and the answer gets JOB_NOT_FOUND
+  // (docs/PROTOCOL.md#quirks). So a server where jobs run is told once its last one is answered.
+  for (let i = 0; i < this.jobServers.length; i++) withdrawWhenIdle(this, this.jobServers[i]);
+  const worker = this;
+  if (timeout !== undefined) d.timer = setTimeout(() => finishShutdown(worker, runningJobs(st)), timeout);
+  drained(this);
+  return d.promise;
+});
+
+/** During a shutdown: sends RESET_ABILITIES to a connected server once no job of ours runs there. */
+function withdrawWhenIdle(worker, jobServer) {
+  const st = state(worker);
+  const running = st.running.get(jobServer.getUid());
+  if (jobServer.connected && (running === undefined || running.size === 0)) jobServer.send(RESET_ABILITIES);
+}
+
+/** How many jobs the worker runs, on every server. */
+function runningJobs(st) {
+  let n = 0;
+  for (const set of st.running.values()) n += set.size;
+  return n;
+}
+
+/** During a shutdown: closes the worker once no job runs any more. */
+function drained(worker) {
+  if (runningJobs(state(worker)) === 0) finishShutdown(worker, 0);
+}
+
+function finishShutdown(worker, handedBack) {
+  const d = state(worker).draining;
+  if (d.done) return;
+  d.done = true;
+  if (d.timer !== null) clearTimeout(d.timer);
+  worker.close(); // the connections close; jobs still running are abandoned (handed back)
+  d.resolve({ handedBack });
+}
 
 function scheduleReconnect(worker, jobServer, attempt) {
   const st = state(worker);

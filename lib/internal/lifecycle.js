@@ -24,6 +24,8 @@
  * `jobServer.socket`; pending packet bytes are in reassembly.js; held-back submits in submit-window.js.
  */
 const errors = require('../errors');
+const diagnostics = require('./diagnostics');
+const clientJobs = require('./client-jobs');
 const loggers = require('../logger');
 const nativeSocket = require('./native-socket');
 const owners = require('./owner');
@@ -75,9 +77,9 @@ function transition(js, to, detail) {
   const r = record(js);
   const from = r.state;
   r.state = to;
-  if (log.isLevelEnabled('debug')) {
-    log.log('debug', 'job server %s: %s -> %s (%s)', js.getUid(), from, to, detail && detail.cause || '');
-  }
+  const cause = detail && detail.cause || '';
+  if (log.isLevelEnabled('debug')) log.log('debug', 'job server %s: %s -> %s (%s)', js.getUid(), from, to, cause);
+  if (diagnostics.connection.hasSubscribers) diagnostics.connectionChanged(js, from, to, cause, detail && detail.err);
   switch (to) {
     case STATES.CONNECTING:
       openSocket(js, r);
@@ -181,11 +183,12 @@ function teardown(js, r, err) {
     const job = waiting[i];
     // A job sent on a connection that was lost before JOB_CREATED ends with `error` (when it
     // listens), then `close`: it never hangs (COMPATIBILITY.md#decision-lost-before-created).
-    if (lost && owner && owner.closed !== true && job.listenerCount('error') > 0) {
-      job.emit('error', errors.create(errors.CODES.CONNECTION_LOST,
+    if (lost && owner && owner.closed !== true) {
+      clientJobs.fail(job, errors.create(errors.CODES.CONNECTION_LOST,
         `connection to ${js.getUid()} lost before the job was created`, { jobServerUid: js.getUid(), cause: err }));
+    } else {
+      job.close();
     }
-    job.close();
   }
   waiting.length = 0;
   // No stale bytes survive into the next connection (COMPATIBILITY.md#fixed-6).

@@ -7,6 +7,7 @@
  */
 const net = require('net');
 const native = require('./native');
+const errors = require('../errors');
 
 const kConn = Symbol('gearmanode.nativeConnection');
 const kOut = Symbol('gearmanode.pendingWrites');
@@ -64,11 +65,14 @@ class NativeSocket extends net.Socket {
     const nativeOptions = {
       connectTimeout: opts.connectTimeout,
       maxPacketSize: opts.maxPacketSize,
+      // false turns dead-peer detection off (0 for the core); undefined: the core's default.
+      keepAlive: opts.keepAlive === false ? 0 : opts.keepAlive,
       panicForTest: opts.panicForTest,
       tls: opts.tls === true ? {} : opts.tls || undefined,
     };
     delete opts.connectTimeout;
     delete opts.maxPacketSize;
+    delete opts.keepAlive;
     delete opts.panicForTest;
     delete opts.tls;
     super(opts);
@@ -170,7 +174,9 @@ class NativeSocket extends net.Socket {
         }
         break;
       case EV.Error:
-        this.destroy(a);
+        // The core's own failures (bad magic, a packet over the limit, a caught panic) become
+        // GearmanErrors with their fields; socket errors keep Node's shape.
+        this.destroy(a.code && a.code.startsWith('GEARMAN_') ? Object.assign(errors.fromCore(a), a) : a);
         break;
       case EV.End:
         this.push(null);

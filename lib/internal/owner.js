@@ -15,6 +15,7 @@
  *   0.9.2's events of a connect and of a teardown. An owner without them is simply not told.
  */
 const native = require('./native');
+const errors = require('../errors');
 
 /** Hook `owner[SERVER_UP](jobServer)`: the job server got connected (after `socketConnect`). */
 const SERVER_UP = Symbol('gearmanode.serverUp');
@@ -54,7 +55,7 @@ function maxPacketSize(owner) {
 }
 
 /** Options beyond gearmanode's, read by each job server's socket. */
-const SOCKET_OPTIONS = ['connectTimeout', 'maxPacketSize', 'tls'];
+const SOCKET_OPTIONS = ['connectTimeout', 'maxPacketSize', 'tls', 'keepAlive'];
 
 /** PEM text of a string or a Buffer/Uint8Array; null for anything else. */
 function pemText(v) {
@@ -110,15 +111,19 @@ function normaliseTls(tls) {
 /** Largest `maxPacketSize`: packet offsets are 32-bit in the core. */
 const MAX_PACKET_LIMIT = 0xffffffff - 12;
 
-/** An Error for a `connectTimeout` or `maxPacketSize` that is not a positive whole number, or null. */
+/**
+ * An Error for a `connectTimeout`, `maxPacketSize` or `keepAlive` out of its range (whole numbers;
+ * `keepAlive` may also be false: the kernel counts its times in whole seconds), or null.
+ */
 function checkLimits(found) {
-  const ranges = { connectTimeout: 0x7fffffff, maxPacketSize: MAX_PACKET_LIMIT };
+  const ranges = { connectTimeout: [1, 0x7fffffff], maxPacketSize: [12, MAX_PACKET_LIMIT], keepAlive: [1000, 0x7fffffff] };
   for (const k of Object.keys(ranges)) {
     if (!Object.prototype.hasOwnProperty.call(found, k) || found[k] === undefined) continue;
     const v = found[k];
-    const min = k === 'maxPacketSize' ? 12 : 1;
-    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= ranges[k])) {
-      return new Error(`value '${String(v)}' not in defined range, key=${k} (a whole number from ${min} to ${ranges[k]})`);
+    if (k === 'keepAlive' && v === false) continue;
+    const [min, max] = ranges[k];
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) {
+      return new Error(`value '${String(v)}' not in defined range, key=${k} (a whole number from ${min} to ${max}${k === 'keepAlive' ? ', or false' : ''})`);
     }
   }
   return null;
@@ -160,12 +165,25 @@ function takeSocketOptions(owner, options, ownKeys) {
 /**
  * Emits `error` on a job one tick later, and only if it has an `error` listener then: existing
  * code listens on the client only, and a throw from a callback after the fact would take the
- * process down (contract §0, §11.1 #3).
+ * process down (COMPATIBILITY.md#ground-rules, #fixed-3).
  */
 function deferJobError(job, err) {
   process.nextTick(function () {
     if (job.listenerCount('error') > 0) job.emit('error', err);
   });
+}
+
+/**
+ * The `error` of `_unrecoverableError(message)`: a GearmanError with 0.9.2's message. The code comes
+ * from the message, whose beginnings are this library's own (0.9.2's suites check the one-argument
+ * call, so the code cannot travel as a second argument).
+ */
+function unrecoverable(message) {
+  const m = String(message);
+  const code = m.startsWith('failed to obtain job server') ? errors.CODES.ALL_SERVERS_FAILED
+    : m.startsWith('function not found in locale register') ? errors.CODES.UNKNOWN_FUNCTION
+      : errors.CODES.PROTOCOL_ERROR;
+  return errors.create(code, m);
 }
 
 /** Defines a writable, non-enumerable property (invisible to Object.keys and key-order checks). */
@@ -175,5 +193,5 @@ function hide(target, name, value) {
 
 module.exports = {
   takeSocketOptions, normaliseTls, deferJobError, hide, SOCKET_OPTIONS,
-  SERVER_UP, SERVER_DOWN, serverUp, serverDown, markBad, socketOptions, maxPacketSize,
+  SERVER_UP, SERVER_DOWN, serverUp, serverDown, markBad, socketOptions, maxPacketSize, unrecoverable,
 };

@@ -12,7 +12,7 @@ const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
  * string with `toStringEncoding`); for a background job, resolves with the job on `created`.
  * Rejects with a GearmanError on `failed` (GEARMAN_JOB_FAILED), `exception` (GEARMAN_JOB_EXCEPTION,
  * the worker's data in `.data`), `error` (the job's error) or `close` before any of these
- * (GEARMAN_JOB_CLOSED).
+ * (GEARMAN_JOB_CLOSED), or `timeout` (GEARMAN_TIMEOUT: the `timeout` option or `client.shutdown`).
  * @param {Job} job
  * @returns {Promise}
  */
@@ -36,6 +36,7 @@ function jobPromise(job) {
       job.removeListener('exception', onException);
       job.removeListener('error', onError);
       job.removeListener('close', onClose);
+      job.removeListener('timeout', onTimeout);
       fn(value);
     };
     const onComplete = function () { done(resolve, job.response); };
@@ -48,6 +49,9 @@ function jobPromise(job) {
         `job ${job.name} failed with an exception: ${data}`, { job, data }));
     };
     const onError = function (err) { done(reject, err); };
+    const onTimeout = function () {
+      done(reject, errors.create(errors.CODES.TIMEOUT, `job ${job.name} timed out`, { job }));
+    };
     const onClose = function () {
       done(reject, errors.create(errors.CODES.JOB_CLOSED, `job ${job.name} closed before it ended`, { job }));
     };
@@ -57,6 +61,7 @@ function jobPromise(job) {
     job.on('exception', onException);
     job.on('error', onError);
     job.on('close', onClose);
+    job.on('timeout', onTimeout);
   });
 }
 

@@ -1,21 +1,13 @@
 //! The admin text protocol for JavaScript: command encoding and an incremental reply parser.
 //! Argument conversion only; the rules live in `crate::protocol::admin`.
 
-use napi::{Result, Status};
 use napi_derive::napi;
 
 use super::codec::JsBuffer;
+use super::errors::{invalid as bad, Result};
 use crate::protocol::admin::{AdminCommand, AdminKind, AdminResponse, QueueLimits};
 use crate::protocol::admin_reply::{AdminLimits, AdminReplyParser};
 use crate::protocol::error::ProtocolError;
-
-fn bad(message: impl Into<String>) -> napi::Error {
-    napi::Error::new(Status::InvalidArg, message.into())
-}
-
-fn coded(e: &ProtocolError) -> napi::Error {
-    napi::Error::new(Status::InvalidArg, format!("{}: {e}", e.code()))
-}
 
 fn one(args: &[String], command: &str) -> Result<String> {
     match args {
@@ -72,11 +64,12 @@ fn command(name: &str, args: &[String]) -> Result<AdminCommand> {
 }
 
 /// Encodes an admin command line (`status`, `maxqueue`, `cancel job`, …) with its arguments.
-/// Throws for an unknown command or an argument with whitespace or control characters.
+/// Throws `GEARMAN_INVALID_ARGUMENT` for an unknown command or a wrong number of arguments, and
+/// `GEARMAN_ADMIN_BAD_ARGUMENT` for an argument with whitespace or control characters.
 #[napi(catch_unwind, ts_return_type = "Buffer")]
 pub fn admin_encode(name: String, args: Vec<String>) -> Result<JsBuffer> {
     let cmd = command(&name, &args)?;
-    let line = cmd.encode().map_err(|e| coded(&e))?;
+    let line = cmd.encode()?;
     Ok(JsBuffer(bytes::Bytes::from(line)))
 }
 
@@ -235,7 +228,7 @@ pub struct AdminParser {
 #[napi]
 impl AdminParser {
     /// A parser; `maxLine`/`maxReply` bound memory (defaults 1 MiB and 64 MiB).
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(max_line: Option<f64>, max_reply: Option<f64>) -> Self {
         let d = AdminLimits::default();
         let pick = |v: Option<f64>, dflt: usize| {

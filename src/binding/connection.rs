@@ -5,7 +5,7 @@
 //! Lifetime: the threadsafe function keeps the event loop alive like a ref'd socket until the
 //! connection closes or is destroyed; `unref()` releases that hold. The object keeps its copy in a
 //! slot that the connection task empties when it ends, so a finished connection never pins the
-//! process (see napi-notes.md §4).
+//! process (docs/ARCHITECTURE.md#lifetime).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -14,23 +14,45 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use napi::bindgen_prelude::{Array, FnArgs, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{check_status, Env, Result, Status};
+use napi::{check_status, Env, Status};
 use napi_derive::napi;
 
+use super::errors::{invalid, test_hook, unconvertible, CodedError, Result};
 use super::values::JsOut;
-use super::EventKind;
 use crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE;
 use crate::protocol::packet::Magic;
+use crate::transport::error::classify;
+use crate::transport::liveness;
 use crate::transport::{
     ConnectOptions, Connection, Event, EventSink, Framing, TlsOptions, TransportError,
 };
 
-// Event kinds, the first argument of the JS callback (defined once: `EventKind`).
-const EV_CONNECT: u32 = EventKind::Connect as u32;
-const EV_DATA: u32 = EventKind::Data as u32;
-const EV_ERROR: u32 = EventKind::Error as u32;
-const EV_END: u32 = EventKind::End as u32;
-const EV_CLOSE: u32 = EventKind::Close as u32;
+/// Kinds of connection events: the first argument of the callback given to
+/// `NativeConnection.connect`, which is called as `callback(kind, a, b)`, one call per event, in
+/// the order the events happened:
+/// - `Connect`: connected (after the TLS handshake, with TLS); `a` =
+///   `{localAddress, localPort, remoteAddress, remotePort, remoteFamily}`.
+/// - `Data`: the complete packets of one read. `a` = a Buffer holding them, `b` = their frame
+///   table, a `Uint32Array` of frames laid out as `FrameSlot` (src/binding/codec.rs) says, the
+///   first frame at index 0 (empty for a raw connection, whose Buffer is the bytes as read).
+/// - `Error`: the connection failed; `a` = an `Error` whose `code` is one of `errorCodes()`
+///   (with `errno`, `syscall`, `address`/`hostname`, `port` as Node's socket errors have them).
+///   A `Close` with `hadError` true follows.
+/// - `End`: the server closed its side (FIN).
+/// - `Close`: the last event; `a` = `hadError`.
+#[napi]
+pub enum EventKind {
+    /// Connected.
+    Connect = 1,
+    /// Packets of one read.
+    Data = 2,
+    /// The connection failed.
+    Error = 3,
+    /// The server closed its side.
+    End = 4,
+    /// Closed; the last event.
+    Close = 5,
+}
 
 type JsArgs = FnArgs<(u32, JsOut, JsOut)>;
 type EventTsfn = ThreadsafeFunction<Event, (), JsArgs, Status, false, false, 0>;
@@ -39,19 +61,23 @@ type Slot = Arc<Mutex<Option<Arc<EventTsfn>>>>;
 fn to_args(event: Event) -> JsArgs {
     let (kind, a, b) = match event {
         Event::Connect { local, remote } => (
-            EV_CONNECT,
+            EventKind::Connect,
             JsOut::Addresses { local, remote },
             JsOut::Undefined,
         ),
         Event::Data(mut delivery) => {
             let frames = std::mem::take(&mut delivery.batch.frames);
-            (EV_DATA, JsOut::Chunk(delivery), JsOut::Frames(frames))
+            (
+                EventKind::Data,
+                JsOut::Chunk(delivery),
+                JsOut::Frames(frames),
+            )
         }
-        Event::Error(e) => (EV_ERROR, JsOut::Error(e), JsOut::Undefined),
-        Event::End => (EV_END, JsOut::Undefined, JsOut::Undefined),
-        Event::Close { had_error } => (EV_CLOSE, JsOut::Bool(had_error), JsOut::Undefined),
+        Event::Error(e) => (EventKind::Error, JsOut::Error(e), JsOut::Undefined),
+        Event::End => (EventKind::End, JsOut::Undefined, JsOut::Undefined),
+        Event::Close { had_error } => (EventKind::Close, JsOut::Bool(had_error), JsOut::Undefined),
     };
-    FnArgs::from((kind, a, b))
+    FnArgs::from((kind as u32, a, b))
 }
 
 /// Delivers events through the threadsafe function; when the connection task ends and drops it,
@@ -92,9 +118,14 @@ pub struct NativeConnectOptions {
     /// Deliver the bytes as read, unframed (the admin text protocol).
     pub raw: Option<bool>,
     /// Test hook: make the connection task panic, to show that a core fault becomes an error event.
+    /// Refused (`GEARMAN_TEST_HOOKS_OFF`) unless `GEARMANODE_TEST_HOOKS=1` was set when the addon
+    /// loaded.
     pub panic_for_test: Option<bool>,
     /// TLS over the connection (the JS side has normalised the user's `tls` option).
     pub tls: Option<NativeTlsOptions>,
+    /// Dead-peer detection: the idle time in ms before keepalive probes (the `keepAlive` option;
+    /// see `transport::liveness`); 0 turns it off; absent: `DEFAULT_KEEPALIVE` (15000).
+    pub keep_alive: Option<u32>,
 }
 
 /// The `tls` option: PEM texts and flags. A bad PEM is reported as an `ERR_TLS_BAD_CONFIG` error
@@ -141,7 +172,7 @@ impl Default for NativeConnection {
 #[napi]
 impl NativeConnection {
     /// A connection that is not connected yet.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         NativeConnection {
             conn: None,
@@ -149,10 +180,10 @@ impl NativeConnection {
         }
     }
 
-    /// Starts connecting to `host:port`; events go to `callback(kind, a, b)`.
+    /// Starts connecting to `host:port`; events go to `callback(kind, a, b)` (see [`EventKind`]).
     #[napi(
         catch_unwind,
-        ts_args_type = "host: string, port: number, options: NativeConnectOptions, callback: (kind: number, a?: any, b?: any) => void"
+        ts_args_type = "host: string, port: number, options: NativeConnectOptions, callback: (kind: EventKind, a?: any, b?: any) => void"
     )]
     pub fn connect(
         &mut self,
@@ -162,13 +193,13 @@ impl NativeConnection {
         callback: Function<'_, JsArgs, ()>,
     ) -> Result<()> {
         if self.conn.is_some() {
-            return Err(napi::Error::new(
-                Status::GenericFailure,
-                "connection already started",
-            ));
+            return Err(invalid("connection already started"));
         }
-        let port = u16::try_from(port)
-            .map_err(|_| napi::Error::new(Status::InvalidArg, "port out of range"))?;
+        let port = u16::try_from(port).map_err(|_| invalid("port out of range"))?;
+        let panic_for_test = options.panic_for_test.unwrap_or(false);
+        if panic_for_test {
+            test_hook("panicForTest")?;
+        }
         let max = options
             .max_packet_size
             .map_or(DEFAULT_MAX_PACKET_SIZE, |m| {
@@ -193,11 +224,17 @@ impl NativeConnection {
                 }
             },
             tls: options.tls.map(TlsOptions::from),
+            keepalive: match options.keep_alive {
+                None => Some(liveness::DEFAULT_IDLE),
+                Some(0) => None,
+                Some(ms) => Some(Duration::from_millis(u64::from(ms))),
+            },
         };
         let tsfn: EventTsfn = callback
             .build_threadsafe_function::<Event>()
             .callee_handled::<false>()
-            .build_callback(|ctx| Ok(to_args(ctx.value)))?;
+            .build_callback(|ctx| Ok(to_args(ctx.value)))
+            .map_err(unconvertible)?;
         let tsfn = Arc::new(tsfn);
         *lock(&self.tsfn) = Some(tsfn.clone());
         let sink = Arc::new(TsfnSink {
@@ -206,7 +243,6 @@ impl NativeConnection {
         });
         let (conn, runner) = Connection::new(opts);
         self.conn = Some(conn);
-        let panic_for_test = options.panic_for_test.unwrap_or(false);
         napi::bindgen_prelude::spawn(async move {
             let run = async {
                 if panic_for_test {
@@ -242,7 +278,7 @@ impl NativeConnection {
         let Some(c) = &self.conn else { return Ok(()) };
         let mut bufs: Vec<&[u8]> = Vec::with_capacity(buffers.len() as usize);
         for i in 0..buffers.len() {
-            if let Some(b) = buffers.get::<&[u8]>(i)? {
+            if let Some(b) = buffers.get::<&[u8]>(i).map_err(unconvertible)? {
                 bufs.push(b);
             }
         }
@@ -289,17 +325,14 @@ impl NativeConnection {
         }
     }
 
-    /// TCP keepalive on or off; `delayMs` is the idle time before probing (0: 60 s).
+    /// TCP keepalive on or off (`net.Socket#setKeepAlive`): `delayMs` is the idle time before
+    /// probing; 0 keeps the connection's `keepAlive` setting (or the kernel's timings without one).
     #[napi(catch_unwind)]
     pub fn set_keep_alive(&self, enable: bool, delay_ms: u32) -> Result<()> {
-        let idle = Duration::from_millis(if delay_ms == 0 {
-            60_000
-        } else {
-            u64::from(delay_ms)
-        });
+        let idle = (delay_ms > 0).then(|| Duration::from_millis(u64::from(delay_ms)));
         if let Some(c) = &self.conn {
-            c.set_keepalive(enable, idle.max(Duration::from_secs(1)))
-                .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
+            c.set_keepalive(enable, idle)
+                .map_err(|e| socket_option_error(&e))?;
         }
         Ok(())
     }
@@ -309,7 +342,7 @@ impl NativeConnection {
     pub fn set_no_delay(&self, no_delay: bool) -> Result<()> {
         if let Some(c) = &self.conn {
             c.set_nodelay(no_delay)
-                .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
+                .map_err(|e| socket_option_error(&e))?;
         }
         Ok(())
     }
@@ -327,6 +360,11 @@ impl NativeConnection {
     }
 }
 
+/// A socket option that could not be set, with the socket code of the OS error.
+fn socket_option_error(e: &std::io::Error) -> CodedError {
+    napi::Error::new(classify(e).0.as_str(), e.to_string())
+}
+
 impl NativeConnection {
     fn set_ref(&self, env: Env, on: bool) -> Result<()> {
         let slot = lock(&self.tsfn);
@@ -336,11 +374,13 @@ impl NativeConnection {
                 if on {
                     check_status!(unsafe {
                         napi::sys::napi_ref_threadsafe_function(env.raw(), t.raw())
-                    })?;
+                    })
+                    .map_err(unconvertible)?;
                 } else {
                     check_status!(unsafe {
                         napi::sys::napi_unref_threadsafe_function(env.raw(), t.raw())
-                    })?;
+                    })
+                    .map_err(unconvertible)?;
                 }
             }
         }

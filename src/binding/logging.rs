@@ -1,5 +1,5 @@
 //! Routes the core's `tracing` events to the JS logger (`lib/logger.js`), so Rust log lines
-//! follow the one JS level and end up in the same sink as the JS ones (contract §10).
+//! follow the one JS level and end up in the same sink as the JS ones (docs/COMPATIBILITY.md#logging).
 //!
 //! A `Registry` with one [`JsLayer`] is installed as the global default the first time JS sets the
 //! level or the sink. Whether an event is enabled is one atomic load ([`MAX_LEVEL`]); callsites get
@@ -16,6 +16,9 @@ use napi::bindgen_prelude::{FnArgs, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
+
+use super::errors::{core_error, test_hook, unconvertible, Result};
+use crate::codes::CoreCode;
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
 use tracing::subscriber::Interest;
@@ -193,7 +196,7 @@ impl Visit for FieldWriter {
 
 /// Installs the routing subscriber once per process. Fails if something else already installed a
 /// global tracing subscriber.
-fn install() -> napi::Result<()> {
+fn install() -> Result<()> {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
     let ok = *INSTALLED.get_or_init(|| {
         let layer = RouteLayer { deliver: to_js };
@@ -202,15 +205,16 @@ fn install() -> napi::Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(napi::Error::from_reason(
+        Err(core_error(
+            CoreCode::LogsNotRouted,
             "another global tracing subscriber is installed: the core's logs cannot be routed",
         ))
     }
 }
 
 /// Sets the most verbose JS level the core logs at (0 error … 5 silly; larger means silly).
-#[napi]
-pub fn set_log_level(level: u32) -> napi::Result<()> {
+#[napi(catch_unwind)]
+pub fn set_log_level(level: u32) -> Result<()> {
     install()?;
     // Stored as level + 1 so that 0 can mean "not set yet": nothing enabled.
     let stored = u8::try_from(level.min(SILLY) + 1).unwrap_or(u8::MAX);
@@ -222,8 +226,11 @@ pub fn set_log_level(level: u32) -> napi::Result<()> {
 
 /// Sets the JS function that receives the core's log lines as `(level, target, message)`, called on
 /// the JS thread. It is held weakly: it never keeps the process alive.
-#[napi(ts_args_type = "sink: (level: number, target: string, message: string) => void")]
-pub fn set_log_sink(sink: Function<'_, SinkArgs, ()>) -> napi::Result<()> {
+#[napi(
+    catch_unwind,
+    ts_args_type = "sink: (level: number, target: string, message: string) => void"
+)]
+pub fn set_log_sink(sink: Function<'_, SinkArgs, ()>) -> Result<()> {
     install()?;
     let tsfn: SinkTsfn = sink
         .build_threadsafe_function::<LogLine>()
@@ -235,16 +242,19 @@ pub fn set_log_sink(sink: Function<'_, SinkArgs, ()>) -> napi::Result<()> {
                 ctx.value.target,
                 ctx.value.message,
             )))
-        })?;
+        })
+        .map_err(unconvertible)?;
     *SINK.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(tsfn));
     Ok(())
 }
 
-/// Emits one tracing event with target `gearmanode::test` from a new OS thread (not the JS thread)
-/// and waits for that thread, so tests can prove the routing. Levels: 0 ERROR, 1 WARN, 2 INFO,
-/// 3 and 4 DEBUG (tracing has no `verbose`), 5 or more TRACE.
-#[napi]
-pub fn emit_test_log(level: u32, message: String) -> napi::Result<()> {
+/// Test hook: emits one tracing event with target `gearmanode::test` from a new OS thread (not the
+/// JS thread) and waits for that thread, so tests can prove the routing. Levels: 0 ERROR, 1 WARN,
+/// 2 INFO, 3 and 4 DEBUG (tracing has no `verbose`), 5 or more TRACE. Throws
+/// `GEARMAN_TEST_HOOKS_OFF` unless `GEARMANODE_TEST_HOOKS=1` was set when the addon loaded.
+#[napi(catch_unwind)]
+pub fn emit_test_log(level: u32, message: String) -> Result<()> {
+    test_hook("emitTestLog")?;
     let thread = std::thread::spawn(move || match level {
         0 => tracing::error!(target: "gearmanode::test", "{message}"),
         1 => tracing::warn!(target: "gearmanode::test", "{message}"),
@@ -254,7 +264,7 @@ pub fn emit_test_log(level: u32, message: String) -> napi::Result<()> {
     });
     thread
         .join()
-        .map_err(|_| napi::Error::from_reason("the test log thread panicked"))
+        .map_err(|_| core_error(CoreCode::Internal, "the test log thread panicked"))
 }
 
 #[cfg(test)]

@@ -1,17 +1,23 @@
 //! `#[napi]` items only: argument conversion, error mapping, event batching.
 //! No protocol logic lives here; every item adapts a room of the core for JavaScript.
+//!
+//! Every exported function and method carries `#[napi(catch_unwind)]`: a panic inside it (in
+//! argument conversion, the body or the conversion of the result) becomes a thrown JS error
+//! instead of unwinding into Node. `test/seam.test.js` lists the addon's exports and fails
+//! when one of them is declared without it.
 
 pub mod admin;
 pub mod balancer;
 pub mod codec;
 pub mod connection;
+pub mod errors;
 pub mod logging;
 pub mod values;
 
 use napi_derive::napi;
 
 /// Version of the Rust core (the crate version).
-#[napi]
+#[napi(catch_unwind)]
 pub fn core_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
@@ -22,6 +28,7 @@ pub fn core_version() -> &'static str {
 /// message. `GEARMANODE_IO_THREADS` (1–64) overrides it.
 #[napi_derive::module_init]
 fn init_runtime() {
+    errors::init_test_hooks();
     // A panic is caught where it happens (entry points, connection tasks) and becomes an `error`
     // event; its report goes to the library's logger (level error) instead of raw stderr. Not in
     // `cargo test`, where the default hook shows a failing test's panic message.
@@ -62,58 +69,7 @@ fn init_runtime() {
 #[napi]
 pub const DEFAULT_MAX_PACKET_SIZE: u32 = crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE as u32;
 
-/// Kinds of connection event, the first argument of a `NativeConnection` callback.
+/// The `keepAlive` idle time (ms) when a client or worker sets none: a dead server is found within
+/// about four times that (see `transport::liveness`).
 #[napi]
-pub enum EventKind {
-    /// `(Connect, addresses)`: connected (after the TLS handshake with TLS).
-    Connect = 1,
-    /// `(Data, chunk: Buffer, frames: Uint32Array)`: every whole packet of one read.
-    Data = 2,
-    /// `(Error, err: Error)`: the connection failed; `Close` follows.
-    Error = 3,
-    /// `(End)`: the server closed its side.
-    End = 4,
-    /// `(Close, hadError: boolean)`: the last event.
-    Close = 5,
-}
-
-/// Slots of the `Uint32Array` that `scanPackets` returns; frames start at `Frames`.
-#[napi]
-pub enum ScanSlot {
-    /// Bytes consumed by whole packets.
-    Consumed = 0,
-    /// Number of whole packets.
-    Packets = 1,
-    /// Size of an incomplete packet whose header is complete (0 otherwise).
-    PendingTotal = 2,
-    /// A `ScanError`.
-    Error = 3,
-    /// The first frame.
-    Frames = 4,
-}
-
-/// The error slot of a scan.
-#[napi]
-pub enum ScanError {
-    /// No error.
-    None = 0,
-    /// Bytes that do not start with the expected magic.
-    BadMagic = 1,
-    /// A packet over the size limit.
-    TooLarge = 2,
-}
-
-/// Layout of one frame: `[code, start, end, argc, (argStart, argEnd) * argc]`.
-#[napi]
-pub enum FrameSlot {
-    /// Packet type code.
-    Code = 0,
-    /// Offset of the packet's first byte.
-    Start = 1,
-    /// Offset after its last byte.
-    End = 2,
-    /// Number of arguments.
-    Argc = 3,
-    /// The first argument's start offset (its end follows).
-    Args = 4,
-}
+pub const DEFAULT_KEEPALIVE: u32 = crate::transport::liveness::DEFAULT_IDLE.as_millis() as u32;

@@ -1,22 +1,18 @@
-//! Encoding into `BytesMut` and incremental decoding (push bytes, pop packets).
+//! Encoding packets into any `BufMut`.
 //!
-//! Scanning a borrowed buffer for frames without taking ownership lives in [`super::scan`];
-//! both follow the same framing rules and the tests hold them to agree.
+//! Decoding is [`super::scan::scan`]'s: it finds the packets of a buffer without taking ownership
+//! (the transport's batch codec drives it). A packet-at-a-time reference decoder lives in
+//! `super::oracle` for the tests and the fuzz targets.
 
-use bytes::{Buf, BufMut, BytesMut};
+use bytes::BufMut;
 
 use super::error::ProtocolError;
-use super::packet::{spec, ArgKind, Header, Magic, Packet, HEADER_LEN};
+use super::packet::{spec, ArgKind, Magic, HEADER_LEN};
 
 pub use super::scan::{parse_fields, scan, Scan};
 
 /// Default limit on one packet, header included (a hostile header cannot cost more).
 pub const DEFAULT_MAX_PACKET_SIZE: usize = 256 * 1024 * 1024;
-
-/// How far ahead of the bytes that actually arrived the decoder may reserve room for a
-/// packet whose header it has seen: enough to let reads land in place, not what a header
-/// merely claims.
-pub const RESERVE_AHEAD: usize = 1024 * 1024;
 
 /// Largest packet the u32 body length of a header can describe, header included.
 const MAX_ENCODABLE: u64 = HEADER_LEN as u64 + u32::MAX as u64;
@@ -87,136 +83,11 @@ pub fn encode<B: BufMut>(
     Ok(())
 }
 
-/// Convenience: [`encode`] into a fresh buffer.
-pub fn encode_to_vec(magic: Magic, code: u32, args: &[&[u8]]) -> Result<Vec<u8>, ProtocolError> {
-    let mut dst = BytesMut::with_capacity(encoded_len(args).min(RESERVE_AHEAD));
-    encode(magic, code, args, &mut dst)?;
-    Ok(dst.to_vec())
-}
-
-/// Takes one complete packet off the front of `src`, for decoders that own their buffer
-/// elsewhere (a `tokio_util::codec::Decoder` adapter passes its `BytesMut` here).
-///
-/// `Ok(None)`: more bytes are needed; room for at most [`RESERVE_AHEAD`] more bytes of the
-/// pending packet is reserved. `Err(UnknownType)`: the packet was taken off (the stream can go
-/// on). `Err(BadMagic | TooLarge)`: nothing was taken; the stream cannot be framed any more.
-pub fn decode_packet(
-    src: &mut BytesMut,
-    expect: Magic,
-    max_packet_size: usize,
-) -> Result<Option<Packet>, ProtocolError> {
-    let Some(header) = Header::parse(src) else {
-        // An incomplete header is not judged: it may be the start of a good packet.
-        return Ok(None);
-    };
-    if header.magic != expect.value() {
-        return Err(ProtocolError::BadMagic {
-            found: header.magic,
-        });
-    }
-    let total = match usize::try_from(header.total()) {
-        Ok(t) if t <= max_packet_size => t,
-        _ => {
-            return Err(ProtocolError::TooLarge {
-                size: header.total(),
-                max: max_packet_size,
-            })
-        }
-    };
-    if src.len() < total {
-        src.reserve((total - src.len()).min(RESERVE_AHEAD));
-        return Ok(None);
-    }
-    let mut frame = src.split_to(total);
-    frame.advance(HEADER_LEN);
-    if spec(header.code).is_none() {
-        return Err(ProtocolError::UnknownType { code: header.code });
-    }
-    Ok(Some(Packet {
-        magic: expect,
-        code: header.code,
-        body: frame.freeze(),
-    }))
-}
-
-/// Incremental decoder: push bytes as they arrive, pop complete packets.
-///
-/// Reassembly is linear in the payload however the bytes are split: pushed bytes are
-/// appended to one `BytesMut` whose growth is amortised, and a complete packet's body is
-/// split off without copying.
-#[derive(Debug)]
-pub struct Decoder {
-    buf: BytesMut,
-    expect: Magic,
-    max_packet_size: usize,
-    fatal: Option<ProtocolError>,
-}
-
-impl Decoder {
-    /// A decoder for packets of magic `expect`, refusing packets larger than
-    /// `max_packet_size` bytes (header included).
-    pub fn new(expect: Magic, max_packet_size: usize) -> Self {
-        Decoder {
-            buf: BytesMut::new(),
-            expect,
-            max_packet_size,
-            fatal: None,
-        }
-    }
-
-    /// Appends received bytes. After a fatal error they are dropped: the stream is dead and
-    /// keeping them would only cost memory.
-    pub fn push(&mut self, data: &[u8]) {
-        if self.fatal.is_none() {
-            self.buf.extend_from_slice(data);
-        }
-    }
-
-    /// The next complete packet, `Ok(None)` when more bytes are needed.
-    ///
-    /// [`ProtocolError::UnknownType`] consumes its packet, so the caller may go on;
-    /// [`ProtocolError::BadMagic`] and [`ProtocolError::TooLarge`] are fatal and returned
-    /// again on every later call.
-    pub fn next_packet(&mut self) -> Result<Option<Packet>, ProtocolError> {
-        if let Some(e) = &self.fatal {
-            return Err(e.clone());
-        }
-        match decode_packet(&mut self.buf, self.expect, self.max_packet_size) {
-            Err(e) if e.is_fatal() => {
-                self.fatal = Some(e.clone());
-                self.buf = BytesMut::new();
-                Err(e)
-            }
-            other => other,
-        }
-    }
-
-    /// Bytes received and not yet returned as packets.
-    pub fn buffered(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// Bytes currently allocated for the pending data (for memory accounting and tests).
-    pub fn capacity(&self) -> usize {
-        self.buf.capacity()
-    }
-
-    /// The fatal error this decoder stopped at, if any.
-    pub fn fatal_error(&self) -> Option<&ProtocolError> {
-        self.fatal.as_ref()
-    }
-
-    /// Forgets pending bytes and any fatal error, as for a new connection (stale bytes must
-    /// never be prepended to a new stream).
-    pub fn reset(&mut self) {
-        self.buf = BytesMut::new();
-        self.fatal = None;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::oracle::encode_to_vec;
+    use bytes::BytesMut;
 
     #[test]
     fn protocol_encode_joins_with_single_nuls() {
@@ -254,37 +125,4 @@ mod tests {
         encode(Magic::Req, 0, &[b"\0", b"\0"], &mut dst).unwrap();
         encode(Magic::Req, 5, &[b"\0"], &mut dst).unwrap();
     }
-
-    #[test]
-    fn protocol_decoder_reports_unknown_type_and_goes_on() {
-        let mut d = Decoder::new(Magic::Res, DEFAULT_MAX_PACKET_SIZE);
-        d.push(&encode_to_vec(Magic::Res, 5, &[b"x"]).unwrap());
-        d.push(&encode_to_vec(Magic::Res, 6, &[]).unwrap());
-        assert_eq!(d.next_packet(), Err(ProtocolError::UnknownType { code: 5 }));
-        let p = d.next_packet().unwrap().unwrap();
-        assert_eq!((p.code, p.body.len()), (6, 0));
-        assert_eq!(d.next_packet(), Ok(None));
-        assert_eq!(d.buffered(), 0);
-    }
-
-    #[test]
-    fn protocol_decoder_bad_magic_is_sticky() {
-        let mut d = Decoder::new(Magic::Res, DEFAULT_MAX_PACKET_SIZE);
-        // An incomplete header is not judged, whatever it starts with.
-        d.push(b"\0REQ\0\0\0");
-        assert_eq!(d.next_packet(), Ok(None));
-        d.push(b"\x06\0\0\0\0");
-        let e = ProtocolError::BadMagic {
-            found: MAGIC_REQ_U32,
-        };
-        assert_eq!(d.next_packet(), Err(e.clone()));
-        d.push(&encode_to_vec(Magic::Res, 6, &[]).unwrap());
-        assert_eq!(d.next_packet(), Err(e));
-        assert_eq!(d.buffered(), 0);
-        d.reset();
-        d.push(&encode_to_vec(Magic::Res, 6, &[]).unwrap());
-        assert_eq!(d.next_packet().unwrap().map(|p| p.code), Some(6));
-    }
-
-    const MAGIC_REQ_U32: u32 = super::super::packet::MAGIC_REQ;
 }

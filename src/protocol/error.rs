@@ -99,24 +99,61 @@ pub enum ProtocolError {
     },
 }
 
+crate::codes::error_codes! {
+    /// The code of each [`ProtocolError`] variant (`err.code` in JavaScript).
+    pub enum ProtocolCode {
+        /// A buffer given to encode into cannot hold the whole packet.
+        BufferTooSmall = "GEARMAN_BUFFER_TOO_SMALL",
+        /// A packet header from the server does not start with the expected magic: the stream is out of sync.
+        BadMagic = "GEARMAN_BAD_MAGIC",
+        /// A packet is larger than the limit (maxPacketSize, or what a u32 length can describe).
+        TooLarge = "GEARMAN_PACKET_TOO_LARGE",
+        /// A complete packet carries a type code that is not in the packet table.
+        UnknownType = "GEARMAN_UNKNOWN_TYPE",
+        /// A function name, unique id, handle or other text argument contains NUL.
+        NulInArgument = "GEARMAN_NUL_IN_ARGUMENT",
+        /// A buffer is shorter than the 12 bytes of a packet header.
+        ShortBuffer = "GEARMAN_SHORT_BUFFER",
+        /// A parse format contains a letter other than N, n, L, b.
+        UnknownFormat = "GEARMAN_UNKNOWN_FORMAT",
+        /// An admin command argument is empty or contains whitespace, a control byte or NUL.
+        AdminBadArgument = "GEARMAN_ADMIN_BAD_ARGUMENT",
+        /// An admin reply line is longer than the limit.
+        AdminLineTooLong = "GEARMAN_ADMIN_LINE_TOO_LONG",
+        /// A multi-line admin reply is larger than the limit.
+        AdminReplyTooLarge = "GEARMAN_ADMIN_REPLY_TOO_LARGE",
+        /// Admin reply bytes arrived while no command was waiting for a reply.
+        AdminUnexpectedReply = "GEARMAN_ADMIN_UNEXPECTED_REPLY",
+        /// An admin reply line does not have the shape its command promises.
+        AdminBadReply = "GEARMAN_ADMIN_BAD_REPLY",
+        /// The server answered an admin command with ERR (its own code is kept apart).
+        AdminServerError = "GEARMAN_ADMIN_SERVER_ERROR",
+    }
+}
+
 impl ProtocolError {
+    /// The variant's code.
+    pub fn kind(&self) -> ProtocolCode {
+        match self {
+            Self::BadMagic { .. } => ProtocolCode::BadMagic,
+            Self::TooLarge { .. } => ProtocolCode::TooLarge,
+            Self::BufferTooSmall { .. } => ProtocolCode::BufferTooSmall,
+            Self::UnknownType { .. } => ProtocolCode::UnknownType,
+            Self::NulInArgument { .. } => ProtocolCode::NulInArgument,
+            Self::ShortBuffer { .. } => ProtocolCode::ShortBuffer,
+            Self::UnknownFormat { .. } => ProtocolCode::UnknownFormat,
+            Self::AdminBadArgument { .. } => ProtocolCode::AdminBadArgument,
+            Self::AdminLineTooLong { .. } => ProtocolCode::AdminLineTooLong,
+            Self::AdminReplyTooLarge { .. } => ProtocolCode::AdminReplyTooLarge,
+            Self::AdminUnexpectedReply { .. } => ProtocolCode::AdminUnexpectedReply,
+            Self::AdminBadReply { .. } => ProtocolCode::AdminBadReply,
+            Self::AdminServerError { .. } => ProtocolCode::AdminServerError,
+        }
+    }
+
     /// Stable machine-readable code of the variant (becomes `err.code` in JavaScript).
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::BadMagic { .. } => "GEARMAN_BAD_MAGIC",
-            Self::TooLarge { .. } => "GEARMAN_PACKET_TOO_LARGE",
-            Self::BufferTooSmall { .. } => "GEARMAN_BUFFER_TOO_SMALL",
-            Self::UnknownType { .. } => "GEARMAN_UNKNOWN_TYPE",
-            Self::NulInArgument { .. } => "GEARMAN_NUL_IN_ARGUMENT",
-            Self::ShortBuffer { .. } => "GEARMAN_SHORT_BUFFER",
-            Self::UnknownFormat { .. } => "GEARMAN_UNKNOWN_FORMAT",
-            Self::AdminBadArgument { .. } => "GEARMAN_ADMIN_BAD_ARGUMENT",
-            Self::AdminLineTooLong { .. } => "GEARMAN_ADMIN_LINE_TOO_LONG",
-            Self::AdminReplyTooLarge { .. } => "GEARMAN_ADMIN_REPLY_TOO_LARGE",
-            Self::AdminUnexpectedReply { .. } => "GEARMAN_ADMIN_UNEXPECTED_REPLY",
-            Self::AdminBadReply { .. } => "GEARMAN_ADMIN_BAD_REPLY",
-            Self::AdminServerError { .. } => "GEARMAN_ADMIN_SERVER_ERROR",
-        }
+        self.kind().as_str()
     }
 
     /// Whether a stream that produced this error can go on being decoded.
@@ -143,6 +180,10 @@ mod tests {
     #[test]
     fn protocol_error_codes_are_distinct_and_upper_case() {
         let all = [
+            ProtocolError::BufferTooSmall {
+                needed: 13,
+                available: 12,
+            },
             ProtocolError::BadMagic { found: 1 },
             ProtocolError::TooLarge { size: 1, max: 0 },
             ProtocolError::UnknownType { code: 99 },
@@ -179,6 +220,10 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());
+        // Every code of the registry is the code of a variant, and the other way round.
+        let mut registry: Vec<&str> = ProtocolCode::ALL.iter().map(|c| c.as_str()).collect();
+        registry.sort_unstable();
+        assert_eq!(registry, codes);
     }
 
     #[test]

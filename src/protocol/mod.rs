@@ -8,6 +8,8 @@ pub mod admin;
 pub mod admin_reply;
 pub mod codec;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod oracle;
 pub mod packet;
 pub mod scan;
 
@@ -19,12 +21,10 @@ pub use admin::{
     WorkerRow,
 };
 pub use admin_reply::{AdminLimits, AdminReplyParser};
-pub use codec::{
-    decode_packet, encode, encoded_len, Decoder, DEFAULT_MAX_PACKET_SIZE, RESERVE_AHEAD,
-};
-pub use error::ProtocolError;
+pub use codec::{encode, encoded_len, DEFAULT_MAX_PACKET_SIZE};
+pub use error::{ProtocolCode, ProtocolError};
 pub use packet::{
-    spec, spec_by_name, ArgKind, ArgSpec, Direction, Header, Magic, Packet, PacketSpec, HEADER_LEN,
+    spec, spec_by_name, ArgKind, ArgSpec, Direction, Header, Magic, PacketSpec, HEADER_LEN,
     MAGIC_REQ, MAGIC_RES, PACKETS,
 };
 pub use scan::{parse_fields, scan, Scan};

@@ -1,9 +1,8 @@
-//! The packet table (code, name, direction, argument layout) and the [`Packet`] type.
+//! The packet table (code, name, direction, argument layout) and how a body splits into
+//! arguments.
 //!
-//! Codes, names and directions follow gearmanode's `DEFINITION` for 1–34 and
-//! `protocol-reference.md` (gearmand 1.1) for 24 and 35–42.
-
-use bytes::Bytes;
+//! Codes, names and directions follow gearmanode's `DEFINITION` for 1–34 and gearmand 1.1
+//! for 24 and 35–42 (docs/PROTOCOL.md#packets, #extended).
 
 /// Length of every packet header: magic, type, body length (each a big-endian u32).
 pub const HEADER_LEN: usize = 12;
@@ -324,59 +323,6 @@ pub fn arg_count(code: u32) -> Option<usize> {
     spec(code).map(|s| s.args.len())
 }
 
-/// One binary packet: its magic, type code and body (shared, not copied).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Packet {
-    /// The magic of the header.
-    pub magic: Magic,
-    /// The type code of the header.
-    pub code: u32,
-    /// The body: NUL-separated arguments.
-    pub body: Bytes,
-}
-
-impl Packet {
-    /// The packet type of this packet's code, if known.
-    pub fn spec(&self) -> Option<&'static PacketSpec> {
-        spec(self.code)
-    }
-
-    /// The spec name of this packet's type, if known.
-    pub fn name(&self) -> Option<&'static str> {
-        self.spec().map(|s| s.name)
-    }
-
-    /// The body split into its arguments per the packet table.
-    ///
-    /// `n` = the spec's argument count: the first `n - 1` end at the next NUL, the last takes
-    /// the rest, missing trailing arguments are empty; an unknown code gives the whole body as
-    /// one argument; `n == 0` gives none.
-    pub fn args(&self) -> Vec<&[u8]> {
-        let body: &[u8] = &self.body;
-        let Some(n) = arg_count(self.code) else {
-            return vec![body];
-        };
-        let mut out = Vec::with_capacity(n);
-        for_each_arg(body, n, |s, e| out.push(body.get(s..e).unwrap_or(&[])));
-        out
-    }
-
-    /// The argument at `index` as a zero-copy slice of the body (see [`Packet::args`]).
-    pub fn arg(&self, index: usize) -> Option<Bytes> {
-        let n = arg_count(self.code)?;
-        let mut found = None;
-        let mut i = 0usize;
-        for_each_arg(&self.body, n, |s, e| {
-            if i == index {
-                found = Some((s, e));
-            }
-            i += 1;
-        });
-        let (s, e) = found?;
-        Some(self.body.slice(s..e))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,31 +358,5 @@ mod tests {
         assert_eq!(Magic::from_u32(MAGIC_REQ), Some(Magic::Req));
         assert_eq!(Magic::from_u32(MAGIC_RES), Some(Magic::Res));
         assert_eq!(Magic::from_u32(0), None);
-    }
-
-    fn pkt(code: u32, body: &'static [u8]) -> Packet {
-        Packet {
-            magic: Magic::Res,
-            code,
-            body: Bytes::from_static(body),
-        }
-    }
-
-    #[test]
-    fn protocol_args_split_per_spec() {
-        let a = pkt(11, b"H:1\0fn\0da\0ta");
-        assert_eq!(a.args(), vec![&b"H:1"[..], b"fn", b"da\0ta"]);
-        assert_eq!(a.arg(2).as_deref(), Some(&b"da\0ta"[..]));
-        assert_eq!(a.arg(3), None);
-        // Missing trailing arguments are empty.
-        assert_eq!(pkt(11, b"H:1").args(), vec![&b"H:1"[..], b"", b""]);
-        assert_eq!(pkt(11, b"").args(), vec![&b""[..], b"", b""]);
-        assert_eq!(pkt(11, b"a\0").args(), vec![&b"a"[..], b"", b""]);
-        // WORK_FAIL as gearmand forwards an exception: the handle plus a NUL.
-        assert_eq!(pkt(14, b"H:1\0").args(), vec![&b"H:1\0"[..]]);
-        assert!(pkt(6, b"junk").args().is_empty());
-        assert_eq!(pkt(99, b"a\0b").args(), vec![&b"a\0b"[..]]);
-        assert_eq!(pkt(0, b"").args(), vec![&b""[..]]);
-        assert_eq!(pkt(11, b"").name(), Some("JOB_ASSIGN"));
     }
 }

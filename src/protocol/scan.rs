@@ -23,9 +23,9 @@ pub struct Scan {
 ///
 /// For each complete packet appends to `frames`:
 /// `[code, start, end, argc, arg0_start, arg0_end, …]`, u32 offsets relative to `buf`
-/// (`start` = header start, `end` = one past the body; arguments split as
-/// [`super::packet::Packet::args`] does; `argc` = the table's argument count, 0 for unknown
-/// codes, which are framed like any other: the caller decides about them).
+/// (`start` = header start, `end` = one past the body; arguments split as the packet table
+/// says, the last one taking the rest of the body; `argc` = the table's argument count, 0 for
+/// unknown codes, which are framed like any other: the caller decides about them).
 ///
 /// Stops at the first incomplete packet. An incomplete header is not judged (it may be the
 /// start of a good packet); a complete header with the wrong magic stops with
@@ -93,7 +93,8 @@ pub fn scan(buf: &[u8], expect: Magic, max_packet_size: usize, frames: &mut Vec<
     }
 }
 
-/// Field ranges of `buf` for a gearmanode format string (contract §4, `parsePacket`).
+/// Field ranges of `buf` for a gearmanode format string (`parsePacket`,
+/// docs/COMPATIBILITY.md#protocol-module).
 ///
 /// The offset starts at 12. `N`/`n`: up to the next NUL or the buffer end; the offset skips
 /// the NUL. `L`: up to 12 + the declared length (u32 at 8), which becomes the offset. `b`: up
@@ -164,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn protocol_parse_fields_contract_examples() {
+    fn protocol_parse_fields_examples_of_0_9_2() {
         let body = b"H:1\x001\x000\x003\x004";
         let buf = with_header(20, body.len() as u32, body);
         let (consumed, r) = parse_fields(&buf, "nnnnL").unwrap();

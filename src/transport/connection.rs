@@ -1,25 +1,21 @@
 //! One connection to a job server: connect (with a time limit), read and decode into batches,
-//! write what JavaScript queues, and report what happened as [`Event`]s.
+//! hand what JavaScript writes to the outbox (`outbox`), and report what happened as
+//! [`Event`]s.
 //!
-//! Writes take the short way when they can: the caller's thread (the JS thread) writes straight
-//! into the socket when nothing is queued, so a lone request does not wait for a thread hop; what
-//! does not fit is copied into the queue that the connection task drains when the socket is
-//! writable. Both paths write under one lock, so bytes keep their order. Over TLS every write
-//! goes through the queue and the task (see `tls_stream`).
+//! Reading is held back two ways: `pause()` stops it (at once, even while a read is waiting), and
+//! the read credit stops it while `MAX_UNDELIVERED` decoded bytes wait for JavaScript (each
+//! [`Delivery`] returns its bytes to the credit when dropped).
 
-use std::collections::VecDeque;
-use std::io::{self, IoSlice};
+use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes};
 use futures_util::future::Either;
 use futures_util::StreamExt;
-use socket2::{SockRef, TcpKeepalive};
+use socket2::SockRef;
 use tokio::io::AsyncRead;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{watch, Notify};
 use tokio_util::codec::FramedRead;
@@ -27,13 +23,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::codec::{Batch, BatchCodec, Framing, READ_CHUNK};
 use super::error::{Syscall, TransportError};
+use super::liveness;
+use super::outbox::{self, Outbox, Writer};
 use super::tls::{self, TlsOptions};
 use super::tls_stream::{self, EofIsEnd, Stream};
 
 /// How many decoded bytes may wait for JavaScript before the connection stops reading.
-const MAX_UNDELIVERED: usize = 8 * 1024 * 1024;
-/// At most this many queued buffers go into one vectored write.
-const MAX_IOV: usize = 64;
+pub(super) const MAX_UNDELIVERED: usize = 8 * 1024 * 1024;
 
 /// What a connection needs to know before it starts.
 #[derive(Clone, Debug)]
@@ -48,6 +44,8 @@ pub struct ConnectOptions {
     pub framing: Framing,
     /// TLS over the TCP connection, when set.
     pub tls: Option<TlsOptions>,
+    /// Dead-peer detection: the idle time of [`liveness`](super::liveness), or `None` for none.
+    pub keepalive: Option<Duration>,
 }
 
 /// Something that happened on a connection, in the order it happened.
@@ -103,35 +101,6 @@ impl<T: EventSink> EventSink for Arc<T> {
     }
 }
 
-/// The socket once connected.
-pub(super) enum Writer {
-    /// Plain TCP: the JS thread may write into it directly.
-    Tcp(Arc<OwnedWriteHalf>),
-    /// TLS: only the task writes; this duplicate of the TCP descriptor serves the socket options.
-    Tls(socket2::Socket),
-}
-
-impl Writer {
-    fn sock(&self) -> SockRef<'_> {
-        match self {
-            Writer::Tcp(w) => SockRef::from(w.as_ref().as_ref()),
-            Writer::Tls(s) => SockRef::from(s),
-        }
-    }
-}
-
-/// Bytes waiting to be written, and the socket they go to once connected.
-#[derive(Default)]
-pub(super) struct Outbox {
-    pub(super) queue: VecDeque<Bytes>,
-    pub(super) queued: usize,
-    pub(super) writer: Option<Writer>,
-    /// `end()` was called: send FIN once the queue is empty.
-    pub(super) ending: bool,
-    /// FIN was sent or the connection is gone: later writes are dropped.
-    pub(super) closed: bool,
-}
-
 pub(super) struct Shared {
     out: Mutex<Outbox>,
     pub(super) wake_writer: Notify,
@@ -139,6 +108,7 @@ pub(super) struct Shared {
     paused: watch::Sender<bool>,
     undelivered: AtomicUsize,
     drained: Notify,
+    keepalive: Option<Duration>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -178,6 +148,7 @@ impl Connection {
             paused,
             undelivered: AtomicUsize::new(0),
             drained: Notify::new(),
+            keepalive: options.keepalive,
         });
         (
             Connection {
@@ -187,42 +158,17 @@ impl Connection {
         )
     }
 
-    /// Queues `data` for writing (written at once when the socket can take it).
+    /// Writes `data`: at once when nothing is queued and the socket takes it, else queued.
     pub fn write(&self, data: &[u8]) {
         self.write_all(&[data]);
     }
 
-    /// Queues several buffers, in order, as if written one after the other.
+    /// Writes several buffers, in order, as if written one after the other.
     pub fn write_all(&self, bufs: &[&[u8]]) {
-        let total: usize = bufs.iter().map(|b| b.len()).sum();
-        if total == 0 {
-            return;
+        let queued = self.shared.out().write_all(bufs);
+        if queued {
+            self.shared.wake_writer.notify_one();
         }
-        let mut out = self.shared.out();
-        if out.closed || out.ending {
-            return;
-        }
-        let mut skip = 0;
-        if out.queue.is_empty() {
-            if let Some(Writer::Tcp(w)) = &out.writer {
-                skip = try_write_now(w, bufs);
-            }
-        }
-        if skip == total {
-            return;
-        }
-        let mut pos = 0;
-        for b in bufs {
-            let end = pos + b.len();
-            if end > skip {
-                let from = skip.saturating_sub(pos);
-                out.queue.push_back(Bytes::copy_from_slice(&b[from..]));
-                out.queued += b.len() - from;
-            }
-            pos = end;
-        }
-        drop(out);
-        self.shared.wake_writer.notify_one();
     }
 
     /// Bytes accepted but not yet handed to the kernel.
@@ -238,14 +184,8 @@ impl Connection {
 
     /// Tears the connection down now; no further events are delivered.
     pub fn destroy(&self) {
-        {
-            let mut out = self.shared.out();
-            out.closed = true;
-            // The socket closes once the task has dropped its halves; this one is ours to drop.
-            out.writer = None;
-            out.queue.clear();
-            out.queued = 0;
-        }
+        // The socket closes once the task has dropped its halves; the outbox's is dropped here.
+        self.shared.out().discard();
         self.shared.cancel.cancel();
     }
 
@@ -254,96 +194,24 @@ impl Connection {
         self.shared.paused.send_replace(paused);
     }
 
-    /// Turns TCP keepalive on (probing after `idle` without traffic) or off.
-    pub fn set_keepalive(&self, enable: bool, idle: Duration) -> io::Result<()> {
+    /// Turns TCP keepalive off, or on: with `idle`, dead-peer detection with that idle time (see
+    /// [`liveness`](super::liveness)); without, the connection's own setting (`keepalive` of its
+    /// options), or the kernel's timings when it has none.
+    pub fn set_keepalive(&self, enable: bool, idle: Option<Duration>) -> io::Result<()> {
         let out = self.shared.out();
-        match &out.writer {
-            Some(w) => apply_keepalive(w.sock(), enable, idle),
-            None => Ok(()),
+        let Some(sock) = out.sock() else {
+            return Ok(());
+        };
+        match (enable, idle.or(self.shared.keepalive)) {
+            (false, _) => liveness::disable(sock),
+            (true, Some(idle)) => liveness::apply(sock, idle),
+            (true, None) => liveness::kernel_defaults(sock),
         }
     }
 
     /// Turns Nagle's algorithm off (`true`, the default here) or on.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        let out = self.shared.out();
-        match &out.writer {
-            Some(w) => w.sock().set_tcp_nodelay(nodelay),
-            None => Ok(()),
-        }
-    }
-}
-
-/// Writes as much of `bufs` as the socket takes without blocking; returns the bytes written.
-fn try_write_now(w: &OwnedWriteHalf, bufs: &[&[u8]]) -> usize {
-    let result = if bufs.len() == 1 {
-        w.try_write(bufs[0])
-    } else {
-        let slices: Vec<IoSlice<'_>> = bufs.iter().take(MAX_IOV).map(|b| IoSlice::new(b)).collect();
-        w.try_write_vectored(&slices)
-    };
-    // Any error is left for the connection task to meet and report with the queued bytes.
-    result.unwrap_or(0)
-}
-
-fn apply_keepalive(sock: SockRef<'_>, enable: bool, idle: Duration) -> io::Result<()> {
-    if !enable {
-        return sock.set_keepalive(false);
-    }
-    let params = TcpKeepalive::new()
-        .with_time(idle)
-        .with_interval(Duration::from_secs(10))
-        .with_retries(6);
-    sock.set_tcp_keepalive(&params)
-}
-
-enum Flushed {
-    /// Everything queued is written.
-    Empty,
-    /// The socket is full; wait until it is writable.
-    Blocked,
-    /// FIN is sent: the write side is done.
-    Finished,
-}
-
-impl Shared {
-    fn flush(&self, w: &OwnedWriteHalf) -> io::Result<Flushed> {
-        let mut out = self.out();
-        while !out.queue.is_empty() {
-            let slices: Vec<IoSlice<'_>> = out
-                .queue
-                .iter()
-                .take(MAX_IOV)
-                .map(|b| IoSlice::new(b))
-                .collect();
-            let written = match w.try_write_vectored(&slices) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Flushed::Blocked),
-                Err(e) => return Err(e),
-            };
-            drop(slices);
-            out.queued -= written;
-            let mut left = written;
-            while left > 0 {
-                let Some(front) = out.queue.front_mut() else {
-                    break;
-                };
-                if front.len() <= left {
-                    left -= front.len();
-                    out.queue.pop_front();
-                } else {
-                    front.advance(left);
-                    left = 0;
-                }
-            }
-        }
-        if out.ending && !out.closed {
-            out.closed = true;
-            out.writer = None;
-            SockRef::from(w.as_ref()).shutdown(std::net::Shutdown::Write)?;
-            return Ok(Flushed::Finished);
-        }
-        Ok(Flushed::Empty)
+        self.shared.out().set_nodelay(nodelay)
     }
 }
 
@@ -381,7 +249,7 @@ impl Runner {
                 Either::Left(async {
                     tokio::try_join!(
                         read_loop(rd, &opts, &shared, &sink),
-                        write_loop(wr, &shared)
+                        outbox::write_loop(wr, &shared)
                     )
                 })
             }
@@ -461,6 +329,11 @@ async fn connect(opts: &ConnectOptions) -> Result<Stream, TransportError> {
         if let Err(e) = stream.set_nodelay(true) {
             tracing::warn!(target: "gearmanode::transport", "cannot set TCP_NODELAY: {e}");
         }
+        if let Some(idle) = opts.keepalive {
+            if let Err(e) = liveness::apply(SockRef::from(&stream), idle) {
+                tracing::warn!(target: "gearmanode::transport", "cannot set up keepalive: {e}");
+            }
+        }
         match tls {
             None => Ok(Stream::Tcp(stream)),
             Some(setup) => {
@@ -500,7 +373,14 @@ async fn read_loop<R: AsyncRead + Unpin, S: EventSink>(
             }
             drained.await;
         }
-        match frames.next().await {
+        let next = tokio::select! {
+            biased;
+            // A pause while a read waits takes effect at once: nothing more is delivered until
+            // `resume()` (the framed reader keeps what it has read meanwhile).
+            _ = paused.wait_for(|p| *p) => continue,
+            next = frames.next() => next,
+        };
+        match next {
             Some(Ok(batch)) => {
                 shared
                     .undelivered
@@ -519,21 +399,6 @@ async fn read_loop<R: AsyncRead + Unpin, S: EventSink>(
     }
 }
 
-async fn write_loop(wr: Arc<OwnedWriteHalf>, shared: &Shared) -> Result<(), TransportError> {
-    loop {
-        shared.wake_writer.notified().await;
-        loop {
-            match shared
-                .flush(&wr)
-                .map_err(|e| TransportError::socket(&e, Syscall::Write))?
-            {
-                Flushed::Empty => break,
-                Flushed::Finished => return Ok(()),
-                Flushed::Blocked => wr
-                    .writable()
-                    .await
-                    .map_err(|e| TransportError::socket(&e, Syscall::Write))?,
-            }
-        }
-    }
-}
+#[cfg(test)]
+#[path = "connection_tests.rs"]
+mod tests;

@@ -5,10 +5,12 @@
 pub mod codec;
 pub mod connection;
 pub mod error;
+pub mod liveness;
+mod outbox;
 pub mod tls;
 mod tls_stream;
 
 pub use codec::{Batch, BatchCodec, Framing};
 pub use connection::{ConnectOptions, Connection, Event, EventSink, Runner};
-pub use error::{Syscall, TransportError};
+pub use error::{SocketCode, Syscall, TlsCode, TransportError};
 pub use tls::TlsOptions;

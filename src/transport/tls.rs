@@ -18,7 +18,7 @@ use rustls::{
     InvalidMessage, OtherError, RootCertStore, SignatureScheme,
 };
 
-use super::error::{Syscall, TransportError};
+use super::error::{SocketCode, Syscall, TlsCode, TransportError};
 
 /// What the user asked for with the `tls` option.
 #[derive(Clone, Default)]
@@ -65,7 +65,7 @@ fn provider() -> Arc<CryptoProvider> {
 
 fn bad_config(message: String) -> TransportError {
     TransportError::Tls {
-        code: "ERR_TLS_BAD_CONFIG",
+        code: TlsCode::BadConfig,
         message,
     }
 }
@@ -149,7 +149,7 @@ fn roots(ca: &[String]) -> Result<RootCertStore, TransportError> {
 /// A certificate failure with Node's code and message, carried through rustls as `Other`.
 #[derive(Debug)]
 struct NodeCertError {
-    code: &'static str,
+    code: TlsCode,
     message: &'static str,
 }
 
@@ -186,20 +186,20 @@ impl ServerCertVerifier for NodeVerifier {
         {
             Err(TlsError::InvalidCertificate(CertificateError::UnknownIssuer)) => {
                 let (code, message) = if intermediates.is_empty() && self_signed(end_entity) {
-                    ("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate")
+                    (TlsCode::DepthZeroSelfSigned, "self-signed certificate")
                 } else if intermediates.iter().any(self_signed) {
                     (
-                        "SELF_SIGNED_CERT_IN_CHAIN",
+                        TlsCode::SelfSignedInChain,
                         "self-signed certificate in certificate chain",
                     )
                 } else if intermediates.is_empty() {
                     (
-                        "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+                        TlsCode::UnableToVerifyLeaf,
                         "unable to verify the first certificate",
                     )
                 } else {
                     (
-                        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+                        TlsCode::UnableToGetIssuer,
                         "unable to get local issuer certificate",
                     )
                 };
@@ -295,8 +295,8 @@ pub fn handshake_error(err: &io::Error, host: &str, port: u16) -> TransportError
     if err.kind() == io::ErrorKind::UnexpectedEof {
         // Node's words for a server that hangs up during the handshake (a plain-TCP port, say).
         return TransportError::Io {
-            code: "ECONNRESET",
-            errno: -104,
+            code: SocketCode::Econnreset,
+            errno: SocketCode::Econnreset.errno(),
             syscall: Syscall::Connect,
             address: Some(host.to_string()),
             port: Some(port),
@@ -321,20 +321,20 @@ pub fn from_rustls(e: &TlsError, handshaking: bool) -> TransportError {
         TlsError::InvalidMessage(
             InvalidMessage::InvalidContentType | InvalidMessage::UnknownProtocolVersion,
         ) => (
-            "ERR_SSL_WRONG_VERSION_NUMBER",
+            TlsCode::WrongVersionNumber,
             format!("wrong version number: the server does not seem to speak TLS ({e})"),
         ),
-        _ if handshaking => ("ERR_TLS_HANDSHAKE", format!("TLS handshake failed: {e}")),
-        _ => ("ERR_TLS_PROTOCOL", format!("TLS failure: {e}")),
+        _ if handshaking => (TlsCode::Handshake, format!("TLS handshake failed: {e}")),
+        _ => (TlsCode::Protocol, format!("TLS failure: {e}")),
     };
     TransportError::Tls { code, message }
 }
 
-fn certificate_error(c: &CertificateError) -> (&'static str, String) {
-    let (code, message): (&'static str, &str) = match c {
+fn certificate_error(c: &CertificateError) -> (TlsCode, String) {
+    let (code, message): (TlsCode, &str) = match c {
         CertificateError::Other(OtherError(inner)) => match inner.downcast_ref::<NodeCertError>() {
             Some(n) => (n.code, n.message),
-            None => ("ERR_TLS_CERT_INVALID", ""),
+            None => (TlsCode::CertInvalid, ""),
         },
         CertificateError::NotValidForNameContext {
             expected,
@@ -346,30 +346,31 @@ fn certificate_error(c: &CertificateError) -> (&'static str, String) {
                 expected.to_str(),
                 names.join(", ")
             );
-            return ("ERR_TLS_CERT_ALTNAME_INVALID", message);
+            return (TlsCode::AltnameInvalid, message);
         }
         CertificateError::NotValidForName => (
-            "ERR_TLS_CERT_ALTNAME_INVALID",
+            TlsCode::AltnameInvalid,
             "Hostname/IP does not match certificate's altnames",
         ),
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            ("CERT_HAS_EXPIRED", "certificate has expired")
+            (TlsCode::CertExpired, "certificate has expired")
         }
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            ("CERT_NOT_YET_VALID", "certificate is not yet valid")
+            (TlsCode::CertNotYetValid, "certificate is not yet valid")
         }
-        CertificateError::Revoked => ("CERT_REVOKED", "certificate revoked"),
-        CertificateError::BadSignature => {
-            ("CERT_SIGNATURE_FAILURE", "certificate signature failure")
-        }
+        CertificateError::Revoked => (TlsCode::CertRevoked, "certificate revoked"),
+        CertificateError::BadSignature => (
+            TlsCode::CertSignatureFailure,
+            "certificate signature failure",
+        ),
         CertificateError::UnknownIssuer => (
-            "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+            TlsCode::UnableToGetIssuer,
             "unable to get local issuer certificate",
         ),
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            ("INVALID_PURPOSE", "unsupported certificate purpose")
+            (TlsCode::InvalidPurpose, "unsupported certificate purpose")
         }
-        _ => ("ERR_TLS_CERT_INVALID", ""),
+        _ => (TlsCode::CertInvalid, ""),
     };
     let message = if message.is_empty() {
         format!("invalid server certificate: {c:?}")
@@ -415,20 +416,20 @@ fn alert_message(a: AlertDescription) -> String {
 }
 
 /// The code Node (OpenSSL) gives a fatal alert received from the server.
-fn alert_code(a: AlertDescription) -> &'static str {
+fn alert_code(a: AlertDescription) -> TlsCode {
     match a {
-        AlertDescription::HandshakeFailure => "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
-        AlertDescription::BadCertificate => "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
-        AlertDescription::CertificateUnknown => "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN",
-        AlertDescription::CertificateExpired => "ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED",
-        AlertDescription::UnexpectedMessage => "ERR_SSL_SSLV3_ALERT_UNEXPECTED_MESSAGE",
-        AlertDescription::UnknownCA => "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
-        AlertDescription::AccessDenied => "ERR_SSL_TLSV1_ALERT_ACCESS_DENIED",
-        AlertDescription::DecryptError => "ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR",
-        AlertDescription::ProtocolVersion => "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
-        AlertDescription::InternalError => "ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR",
-        AlertDescription::CertificateRequired => "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
-        _ => "ERR_TLS_ALERT_RECEIVED",
+        AlertDescription::HandshakeFailure => TlsCode::AlertHandshakeFailure,
+        AlertDescription::BadCertificate => TlsCode::AlertBadCertificate,
+        AlertDescription::CertificateUnknown => TlsCode::AlertCertificateUnknown,
+        AlertDescription::CertificateExpired => TlsCode::AlertCertificateExpired,
+        AlertDescription::UnexpectedMessage => TlsCode::AlertUnexpectedMessage,
+        AlertDescription::UnknownCA => TlsCode::AlertUnknownCa,
+        AlertDescription::AccessDenied => TlsCode::AlertAccessDenied,
+        AlertDescription::DecryptError => TlsCode::AlertDecryptError,
+        AlertDescription::ProtocolVersion => TlsCode::AlertProtocolVersion,
+        AlertDescription::InternalError => TlsCode::AlertInternalError,
+        AlertDescription::CertificateRequired => TlsCode::AlertCertificateRequired,
+        _ => TlsCode::AlertReceived,
     }
 }
 

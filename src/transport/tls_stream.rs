@@ -7,12 +7,12 @@
 //! encrypts and writes them without it.
 
 use std::collections::VecDeque;
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf, WriteHalf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -20,10 +20,8 @@ use tokio_rustls::TlsConnector;
 
 use super::connection::Shared;
 use super::error::{Syscall, TransportError};
+use super::outbox::{advance, io_slices};
 use super::tls::{self, TlsSetup};
-
-/// At most this many queued buffers go into one vectored write (rustls packs them into records).
-const MAX_IOV: usize = 64;
 
 /// An established connection: plain TCP, or TLS over TCP.
 pub(super) enum Stream {
@@ -140,10 +138,8 @@ async fn write_queued(mut wr: WriteHalf<TlsStream<TcpStream>>, shared: &Shared) 
                 Next::Write(batch) => {
                     let mut bufs = VecDeque::from(batch);
                     while !bufs.is_empty() {
-                        let slices: Vec<IoSlice<'_>> =
-                            bufs.iter().take(MAX_IOV).map(|b| IoSlice::new(b)).collect();
-                        let n = wr.write_vectored(&slices).await?;
-                        drop(slices);
+                        // rustls packs the buffers of one vectored write into records.
+                        let n = wr.write_vectored(&io_slices(&bufs)).await?;
                         if n == 0 {
                             return Err(io::ErrorKind::WriteZero.into());
                         }
@@ -156,21 +152,6 @@ async fn write_queued(mut wr: WriteHalf<TlsStream<TcpStream>>, shared: &Shared) 
                 Next::Finish => return wr.shutdown().await,
                 Next::Wait => break,
             }
-        }
-    }
-}
-
-fn advance(bufs: &mut VecDeque<Bytes>, mut n: usize) {
-    while n > 0 {
-        let Some(front) = bufs.front_mut() else {
-            return;
-        };
-        if front.len() <= n {
-            n -= front.len();
-            bufs.pop_front();
-        } else {
-            front.advance(n);
-            n = 0;
         }
     }
 }

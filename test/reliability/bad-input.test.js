@@ -1,13 +1,14 @@
 'use strict';
 // Bad input from the caller: a table of wrong types and values for every public method and option
-// (test/support/bad-input-cases.js). Each gets what the contract says: a clear Error, returned where
-// gearmanode returned one, thrown only where it threw; and nothing malformed ever reaches the wire
-// (every client and worker of the table talks to a fake server that parses what it receives
-// strictly). The original 0.9.2 runs the same table in a child process (it throws from socket
-// callbacks on some of these inputs) for the comparison. Two more cases run against the real gearmand:
-// a unique id over its 64-byte limit, and a 600-byte function name.
+// (test/support/bad-input-cases.js). Each gets what ARCHITECTURE.md#rules asks: a clear Error,
+// returned where gearmanode returned one, thrown only where it threw; and nothing malformed ever
+// reaches the wire (every client and worker of the table talks to a fake server that parses what it
+// receives strictly). The original 0.9.2 runs the same table in a child process (it throws from
+// socket callbacks on some of these inputs) for the comparison. Two more cases run against the real
+// gearmand: a unique id over its 64-byte limit, and a 600-byte function name.
 
 const assert = require('assert');
+require('should');
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
@@ -105,7 +106,8 @@ describe('reliability: bad input from the caller', function () {
         assert.notStrictEqual(ours.kind, 'value', `expected a refusal; ${shown}`);
         assert.match(ours.message, e.refused, shown);
       }
-      // The contract's rule, against what gearmanode 0.9.2 did with the same input.
+      // The rule (COMPATIBILITY.md#ground-rules), against what gearmanode 0.9.2 did with the same
+      // input.
       if (orig) {
         if (orig.kind !== 'threw' && !c.mayThrow) {
           assert.notStrictEqual(ours.kind, 'threw', `throws where gearmanode 0.9.2 did not; ${shown}`);
@@ -148,6 +150,22 @@ describe('reliability: bad input from the caller', function () {
         const next = rec.job(client.submitJob(fn, 'second'), 'second');
         await rec.wait('second:complete:done second', 3000).catch((err) => assert.fail(err.message));
         assert.ok(next);
+      } finally {
+        client.close();
+        worker.close();
+      }
+    });
+
+    it('a 63-byte unique id (gearmand\'s longest) reaches a withUnique worker intact, with an intact payload', async function () {
+      const fn = 'bad-input-' + crypto.randomUUID();
+      const unique = crypto.randomUUID().padEnd(63, 'u');
+      const client = g.client({ host: '127.0.0.1', port: defaultServer.port });
+      const worker = g.worker({ host: '127.0.0.1', port: defaultServer.port, withUnique: true });
+      worker.addFunction(fn, (job) => job.workComplete(`${job.unique}|${job.payload.toString('hex')}`));
+      try {
+        const out = await client.submitJobAsync(fn, Buffer.from([1, 2, 3]), { unique, toStringEncoding: 'utf8' });
+        out.should.equal(`${unique}|010203`);
+        client.submitJob(fn, 'x', { unique: unique + 'v' }).should.be.an.Error().and.have.property('code', 'GEARMAN_ARGUMENT_TOO_LARGE');
       } finally {
         client.close();
         worker.close();

@@ -15,7 +15,8 @@ const RUNNER = path.join(__dirname, '..', 'support', 'panic-run.js');
 function runChild(env) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUNNER], {
-      env: Object.assign({}, process.env, { PANIC_PORT: String(defaultServer.port) }, env),
+      // The panic hook is a test hook: refused unless GEARMANODE_TEST_HOOKS=1 when the addon loads.
+      env: Object.assign({}, process.env, { PANIC_PORT: String(defaultServer.port), GEARMANODE_TEST_HOOKS: '1' }, env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

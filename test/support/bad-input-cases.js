@@ -13,9 +13,9 @@
 //   oursOnly  an option of this package only (no comparison with the original)
 //   mayThrow  throwing is this API's way of refusing (protocol.encodePacket)
 //
-// Besides `expect`, the test applies the contract's rule to every case against the original's
-// outcome: where gearmanode 0.9.2 did not throw, this package must not throw; where it returned an
-// Error, this package returns one too.
+// Besides `expect`, the test applies 0.9.2's rule (COMPATIBILITY.md#ground-rules) to every case
+// against the original's outcome: where gearmanode 0.9.2 did not throw, this package must not
+// throw; where it returned an Error, this package returns one too.
 
 const NOT_FN = 'not a function';
 const boom = { toString() { throw new Error('boom'); } };
@@ -71,6 +71,11 @@ const cases = [
     id: 'submitJob(f, p, {unique: 65 bytes})',
     run: (c) => c.client().submitJob('f', 'p', { unique: 'u'.repeat(65) }),
     expect: { error: /unique/ }, // gearmand refuses it (ERROR ARGUMENT_TOO_LARGE) and the job would never end
+  },
+  {
+    id: 'submitJob(f, p, {unique: 64 bytes})',
+    run: (c) => c.client().submitJob('f', 'p', { unique: 'u'.repeat(64) }),
+    expect: { error: /unique/ }, // gearmand cuts it to 63 bytes and hands the worker a stray NUL (docs/PROTOCOL.md#limits)
   },
   { id: "submitJob(f, p, {priority: 'URGENT'})", run: (c) => c.client().submitJob('f', 'p', { priority: 'URGENT' }), expect: { error: /^value 'URGENT' not in defined range, key=priority$/ } },
   { id: 'submitJob(f, p, {priority: Symbol()})', run: (c) => c.client().submitJob('f', 'p', { priority: Symbol('s') }), expect: { refused: /Symbol/ } },
@@ -218,7 +223,7 @@ function classify(run) {
 
 /**
  * A context for the cases: fresh clients and workers of `g` (the library's main module) pointed at
- * 127.0.0.1:port, with error listeners (the client's own `error` throws without one, by contract),
+ * 127.0.0.1:port, with error listeners (the client's own `error` throws without one, as in 0.9.2),
  * all remembered for closeAll(). `mod(name)` loads a submodule of the same library.
  */
 function makeContext(g, mod, port) {

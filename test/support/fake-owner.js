@@ -1,8 +1,9 @@
 'use strict';
 /**
  * A minimal owner for JobServer / ServerManager tests: an own `_type` and an `emit` that records
- * (contract §2.3: initServers, closeServers and JobServer.disconnect use nothing else of the owner),
- * plus optional `_response` / `_unrecoverableError` recorders and a `jobs` map for _processData.
+ * (initServers, closeServers and JobServer.disconnect use nothing else of the owner,
+ * COMPATIBILITY.md#servermanager), plus optional `_response` / `_unrecoverableError` recorders and
+ * a `jobs` map for _processData.
  *
  *   const owner = fakeOwner();                       // {_type: 'Worker', emit, events}
  *   const owner = fakeOwner({ type: 'Client', responses: true });

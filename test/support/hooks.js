@@ -15,6 +15,11 @@
 //          const gearmand = require('./support/gearmand');
 //          const s = await gearmand.start({ port: await gearmand.freePort(4740) });
 
+// The addon's test hooks (`emitTestLog`, the NativeSocket option `panicForTest`) work only when
+// GEARMANODE_TEST_HOOKS=1 is set when the addon loads; mocha loads it once, after this file, and the
+// children the suites spawn inherit the variable. test/seam.test.js checks the refusal without it.
+process.env.GEARMANODE_TEST_HOOKS = '1';
+
 const fs = require('fs');
 const gearmand = require('./gearmand');
 const ports = require('./ports');

@@ -398,7 +398,7 @@ const cases = [
       assert.ok(events.includes('client:socketDisconnect:undefined'), JSON.stringify(events));
       assert.ok(!events.some((e) => e.startsWith('client:socketError')), JSON.stringify(events));
       assert.strictEqual(events.filter((e) => e === 'job:close').length, 1);
-      // Hard rule (DESIGN.md): a submitted foreground job ends with exactly one terminal event.
+      // A submitted foreground job ends with exactly one terminal event (ARCHITECTURE.md#rules).
       assert.deepStrictEqual(terminals(events), ['job:error:GEARMAN_CONNECTION_LOST'],
         `job events: ${JSON.stringify(events.filter((e) => e.startsWith('job:')))}`);
     },

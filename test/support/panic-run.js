@@ -4,7 +4,10 @@
 // still works (a job round trip through the real gearmand), prints one JSON line and ends without
 // process.exit: the process must exit by itself, normally.
 //
-//   PANIC_PORT=4730 node test/support/panic-run.js
+//   GEARMANODE_TEST_HOOKS=1 PANIC_PORT=4730 node test/support/panic-run.js
+//
+// `panicForTest` is a test hook: without GEARMANODE_TEST_HOOKS=1 when the addon loads, connect()
+// refuses it (GEARMAN_TEST_HOOKS_OFF).
 
 const path = require('path');
 const crypto = require('crypto');

@@ -16,7 +16,8 @@
  *
  * `watch` replaces the object's `emit` property with a wrapper that records `{label, event, args}`
  * and then calls the emit that was in place (so sinon spies set before or after still see every
- * call, and the library keeps dispatching through the object's current property, contract §0).
+ * call, and the library keeps dispatching through the object's current property,
+ * COMPATIBILITY.md#ground-rules).
  * Everything is recorded, including `error` emits that throw for lack of a listener (marked
  * `threw: true`).
  */

@@ -135,6 +135,30 @@ const promiseUsage = async (): Promise<void> => {
 };
 void promiseUsage;
 
+// Scheduled jobs, reduce jobs, status by unique id (beyond gearmanode 0.9.2)
+const scheduled = client.submitJob('reverse', 'x', { background: true, runAt: new Date(Date.now() + 60000), unique: 's1' });
+if (scheduled instanceof Error) throw scheduled;
+expectType<number | undefined>(scheduled.runAt);
+client.submitJob('reverse', 'x', { background: true, runAt: Math.floor(Date.now() / 1000) + 60 });
+const reduceJob = client.submitJob('map', 'x', { reducer: 'reduce', unique: 'r1' });
+if (reduceJob instanceof Error) throw reduceJob;
+expectType<string | undefined>(reduceJob.reducer);
+const statusUsage = async (): Promise<void> => {
+  const st = await client.getStatusUnique('s1');
+  exact<gearmanode.UniqueStatus>()(st);
+  expectType<boolean>(st.known);
+  expectType<number>(st.numerator);
+  expectType<number>(st.waiting);
+  expectType<string>(st.jobServerUid);
+  // @ts-expect-error: the unique id is a string
+  await client.getStatusUnique(42);
+};
+void statusUsage;
+// @ts-expect-error: runAt is a Date or a number of seconds
+client.submitJob('reverse', 'x', { background: true, runAt: '2030-01-01' });
+// @ts-expect-error: a reducer is a function name
+client.submitJob('map', 'x', { reducer: true });
+
 // @ts-expect-error: priorities are LOW, NORMAL and HIGH
 client.submitJob('reverse', 'x', { priority: 'URGENT' });
 // @ts-expect-error: not a Buffer encoding
@@ -152,6 +176,15 @@ const notText: string | undefined = binaryJob.response;
 // Worker
 
 const maybeWorker = gearmanode.worker({ withUnique: true, recoverTime: 100, recoverLimit: 5 });
+const grabAllWorker = gearmanode.worker({ grabAll: true, concurrency: 2 });
+if (!(grabAllWorker instanceof Error)) {
+  grabAllWorker.addFunction('map', (job) => {
+    expectType<string | undefined>(job.unique);
+    expectType<string | undefined>(job.reducer);
+  });
+}
+// @ts-expect-error: grabAll is a boolean
+gearmanode.worker({ grabAll: 'yes' });
 if (maybeWorker instanceof Error) throw maybeWorker;
 const worker = maybeWorker;
 expectType<'Worker'>(worker._type);
@@ -236,6 +269,16 @@ if (!(seq instanceof Error)) {
 }
 const rr = new lb.RoundRobin(3);
 if (!(rr instanceof Error)) rr.goodOne(1);
+const hash = new lb.Hash(3, ['a:4730', 'b:4730', 'c:4730']);
+if (!(hash instanceof Error)) {
+  expectType<number | null>(hash.indexFor('job-1'));
+  expectType<number | null>(hash.indexFor(undefined));
+  expectType<number[]>(hash.orderFor(Buffer.from('job-1')));
+  expectType<gearmanode.RoundRobin>(hash);
+}
+gearmanode.client({ servers: [{ port: 4730 }, { port: 4731 }], loadBalancing: 'Hash' });
+// @ts-expect-error: node names are strings
+new lb.Hash(2, [1, 2]);
 expectType<gearmanode.Logger>(lb.Sequence.super_.logger);
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +329,10 @@ assertTrue<Equal<typeof gearmanode.errors, typeof errorsModule>>();
 const codes: gearmanode.GearmanErrorCode[] = [gearmanode.errors.CODES.ALL_SERVERS_FAILED, 'GEARMAN_JOB_CLOSED'];
 // @ts-expect-error: not a code of the library
 const badCode: gearmanode.GearmanErrorCode = 'GEARMAN_OOPS';
+const anyCodes: gearmanode.ErrorCode[] = ['ECONNREFUSED', 'ERR_TLS_CERT_ALTNAME_INVALID', gearmanode.errors.CODES.BAD_MAGIC];
+// @ts-expect-error: not a socket code
+const badSocketCode: errorsModule.SocketErrorCode = 'ECONNREFUSE';
+expectType<gearmanode.GearmanError | Error>(gearmanode.errors.fromCore(new Error('x')));
 
 expectType<Error | undefined>(gearmanode.setLogLevel('debug'));
 expectType<gearmanode.LogLevel>(gearmanode.getLogLevel());
@@ -300,6 +347,23 @@ gearmanode.Client.logger.transports.console.level = 'error';
 gearmanode.Worker.logger.transports.console.level = 'quiet';
 expectType<boolean>(loggerModule.get('Client').isLevelEnabled('silly'));
 loggerModule.get('Job').debug('formatted %s', 'lazily');
+
+async function lifecycleUsage(): Promise<void> {
+  const c = gearmanode.client({ servers: [{ port: 4730 }], keepAlive: 1000 });
+  const w = gearmanode.worker({ keepAlive: false });
+  if (c instanceof Error || w instanceof Error) return;
+  const ac = new AbortController();
+  exact<Buffer>()(await c.submitJobAsync('reverse', 'x', { timeout: 500, signal: ac.signal }));
+  const job = c.submitJob('reverse', 'x', { timeout: 500 });
+  if (!(job instanceof Error)) job.on('timeout', () => undefined);
+  exact<{ timedOut: number }>()(await c.shutdown({ timeout: 1000 }));
+  exact<{ handedBack: number }>()(await w.shutdown());
+  // @ts-expect-error: keepAlive is a number of ms or false
+  gearmanode.client({ keepAlive: true });
+  // @ts-expect-error: the signal is an AbortSignal
+  c.submitJob('reverse', 'x', { signal: {} });
+}
+void lifecycleUsage;
 
 async function adminUsage(): Promise<void> {
   const admin = gearmanode.admin({ port: 4730 });

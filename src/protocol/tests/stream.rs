@@ -1,8 +1,9 @@
 //! A stream of packets split at every byte offset, or fed byte by byte, decodes the same.
 
 use super::{decode_both, stream_of, Event};
-use crate::protocol::codec::{Decoder, DEFAULT_MAX_PACKET_SIZE};
+use crate::protocol::codec::DEFAULT_MAX_PACKET_SIZE;
 use crate::protocol::error::ProtocolError;
+use crate::protocol::oracle::Decoder;
 use crate::protocol::packet::{Magic, PACKETS};
 
 /// One packet of every type with a non-empty Data argument that contains NUL and bytes that

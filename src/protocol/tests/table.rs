@@ -1,9 +1,10 @@
-//! The packet table against gearmanode's DEFINITION and protocol-reference.md.
+//! The packet table against gearmanode's DEFINITION (docs/COMPATIBILITY.md#protocol-module) and
+//! docs/PROTOCOL.md#packets.
 
 use crate::protocol::packet::{spec, ArgKind, Direction};
 
 /// gearmanode's DEFINITION: `[name, code, flags, format]` (format for flags 2 and 3).
-const CONTRACT: &[(&str, u32, u8, &str)] = &[
+const DEFINITION: &[(&str, u32, u8, &str)] = &[
     ("CAN_DO", 1, 1, ""),
     ("CANT_DO", 2, 1, ""),
     ("RESET_ABILITIES", 3, 1, ""),
@@ -40,7 +41,7 @@ const CONTRACT: &[(&str, u32, u8, &str)] = &[
 
 #[test]
 fn protocol_table_matches_gearmanode_definition() {
-    for &(name, code, flags, format) in CONTRACT {
+    for &(name, code, flags, format) in DEFINITION {
         let s = spec(code).expect("known code");
         assert_eq!(s.name, name);
         let dir = match flags {

@@ -10,6 +10,8 @@
 //            (GearmanClient::runTasks), waits until the foreground ones have ended, prints the
 //            events, then `ran ok` (or `ran error ...`)
 //   status <HANDLE>   GearmanClient::jobStatus → `status <HANDLE> <known> <running> <num> <den>`
+//   ustatus <hex(unique)>   GearmanClient::jobStatusByUniqueKey (GET_STATUS_UNIQUE)
+//            → `ustatus <hex(unique)> <known> <running> <num> <den>`
 //   quit
 //
 // Events, in the order libgearman delivers them:
@@ -81,6 +83,10 @@ while (true) {
         case 'status':
             $s = $client->jobStatus($f[1]);
             out('status', $f[1], $s[0] ? 1 : 0, $s[1] ? 1 : 0, $s[2], $s[3]);
+            break;
+        case 'ustatus':
+            $s = $client->jobStatusByUniqueKey(hex2bin($f[1]));
+            out('ustatus', $f[1], $s[0] ? 1 : 0, $s[1] ? 1 : 0, $s[2], $s[3]);
             break;
         case 'quit':
             exit(0);

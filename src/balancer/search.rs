@@ -1,148 +1,10 @@
-//! Load-balancing arithmetic: gearmanode's `Sequence` and `RoundRobin` strategies, bad-node marks and
-//! the recover time (contract §5).
+//! The decision of the JS `LBStrategy#_searchNextGood` on JS numbers (Sequence and RoundRobin).
 //!
-//! Pure arithmetic: no tokio, no napi, no clock. Time is passed in as milliseconds since the epoch.
-//!
-//! Two doors:
-//! - [`Balancer`], a typed balancer for Rust callers (node indexes are `usize`, marks are `u64` ms);
-//! - [`search_next_good`], the decision of the JS `LBStrategy#_searchNextGood`, on JS numbers. The JS
-//!   facade keeps gearmanode's plain, writable fields (`nodeCount`, `badNodes`, `recoverTime`,
-//!   `lastIndex`), which users set to lax values (`RoundRobin(0)` has a NaN index, `Sequence(-1)`,
-//!   fractional counts), so this one reproduces JavaScript's `f64` semantics exactly.
+//! The JS facade keeps gearmanode's plain, writable fields (`nodeCount`, `badNodes`, `recoverTime`,
+//! `lastIndex`), which users set to lax values (`RoundRobin(0)` has a NaN index, `Sequence(-1)`,
+//! fractional counts), so this reproduces JavaScript's `f64` semantics exactly.
 
 use std::collections::HashMap;
-
-/// Default recover time of a bad node, in ms (`DEFAULT_RECOVER_TIME` of gearmanode).
-pub const DEFAULT_RECOVER_TIME_MS: u64 = 30_000;
-
-/// The strategy that picks the next node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
-    /// Stay on one node (0 first); move on only when it goes bad, and stay on the failover node.
-    Sequence,
-    /// Take the nodes in turn, skipping bad ones.
-    RoundRobin,
-}
-
-/// A load balancer over `node_count` nodes, with the rules of gearmanode's `LBStrategy`.
-#[derive(Debug, Clone)]
-pub struct Balancer {
-    strategy: Strategy,
-    /// Bad mark of each node: when it was marked bad (ms), `None` when good.
-    marks: Vec<Option<u64>>,
-    recover_time_ms: u64,
-    last_index: Option<usize>,
-}
-
-impl Balancer {
-    /// A balancer over `node_count` nodes, all good, with the default recover time.
-    pub fn new(strategy: Strategy, node_count: usize) -> Self {
-        Self {
-            strategy,
-            marks: vec![None; node_count],
-            recover_time_ms: DEFAULT_RECOVER_TIME_MS,
-            last_index: None,
-        }
-    }
-
-    /// The strategy.
-    pub fn strategy(&self) -> Strategy {
-        self.strategy
-    }
-
-    /// The number of nodes.
-    pub fn node_count(&self) -> usize {
-        self.marks.len()
-    }
-
-    /// How long a node stays bad, in ms.
-    pub fn recover_time_ms(&self) -> u64 {
-        self.recover_time_ms
-    }
-
-    /// Sets how long a node stays bad, in ms.
-    pub fn set_recover_time_ms(&mut self, ms: u64) {
-        self.recover_time_ms = ms;
-    }
-
-    /// The index returned last, `None` before the first call and after a failed one.
-    pub fn last_index(&self) -> Option<usize> {
-        self.last_index
-    }
-
-    /// When `idx` was marked bad, or `None` if it is good (or out of range).
-    pub fn bad_mark(&self, idx: usize) -> Option<u64> {
-        self.marks.get(idx).copied().flatten()
-    }
-
-    /// The bad nodes and their marks, in index order.
-    pub fn bad_nodes(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        self.marks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, m)| m.map(|m| (i, m)))
-    }
-
-    /// Marks `idx` bad at `now_ms`; marking again refreshes the time. Out-of-range indexes are ignored,
-    /// as gearmanode ignores `badOne(idx)` with `idx >= nodeCount`.
-    pub fn bad_one(&mut self, idx: usize, now_ms: u64) {
-        if let Some(mark) = self.marks.get_mut(idx) {
-            *mark = Some(now_ms);
-        }
-    }
-
-    /// Marks `idx` good again.
-    pub fn good_one(&mut self, idx: usize) {
-        if let Some(mark) = self.marks.get_mut(idx) {
-            *mark = None;
-        }
-    }
-
-    /// The next node to use, or `None` when every node is bad and none has recovered yet.
-    ///
-    /// Sequence is sticky: it stays on its node until that one goes bad. RoundRobin advances by one
-    /// each call. Either scans on from the current node when it is bad (see [`Self::search_next_good`]).
-    /// After `None` both start over at node 0.
-    pub fn next_index(&mut self, now_ms: u64) -> Option<usize> {
-        let n = self.node_count();
-        if n == 0 {
-            return None;
-        }
-        let candidate = match (self.strategy, self.last_index) {
-            (Strategy::Sequence, Some(i)) => i,
-            (Strategy::RoundRobin, Some(i)) => (i + 1) % n,
-            (_, None) => 0,
-        };
-        self.last_index = if self.marks[candidate].is_some() {
-            self.search_next_good(candidate, now_ms)
-        } else {
-            Some(candidate)
-        };
-        self.last_index
-    }
-
-    /// Scans `bad`, `bad + 1`, … (modulo the node count), `bad` itself first: returns the first good
-    /// node at once. A bad node whose mark is older than the recover time (strictly) is made good and
-    /// remembered (a later one replaces it), and the scan goes on; so expired marks are cleared only
-    /// when visited before a good node is found. Returns the remembered node, or `None`.
-    pub fn search_next_good(&mut self, bad: usize, now_ms: u64) -> Option<usize> {
-        let n = self.node_count();
-        let mut recovered = None;
-        for i in 0..n {
-            let idx = (bad % n + i) % n;
-            match self.marks[idx] {
-                None => return Some(idx),
-                // A clock that went back gives a negative age in JS, which never expires.
-                Some(mark) if now_ms.saturating_sub(mark) > self.recover_time_ms => {
-                    self.marks[idx] = None;
-                    recovered = Some(idx);
-                }
-                Some(_) => {}
-            }
-        }
-        recovered
-    }
-}
 
 /// The `bad` argument of `_searchNextGood` as JavaScript's `i + bad` sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,9 +30,9 @@ pub struct JsSearch {
 const MAX_FUTILE_VISITS: usize = 1 << 20;
 
 /// `LBStrategy#_searchNextGood(bad)` on JS values: visits `(i + bad) % nodeCount` for `i = 0, 1, …`
-/// while `i < nodeCount`, with JS `+` and `%` (`%` is `fmod`, as Rust's `f64 %`). The contract writes
-/// `bad + i`; gearmanode 0.9.2 computes `i + bad`, which differs only for a string `bad` ('7' visits
-/// '07', '17', … so that `bad` itself comes first, as the contract also says).
+/// while `i < nodeCount`, with JS `+` and `%` (`%` is `fmod`, as Rust's `f64 %`). The rule reads
+/// `bad + i` (docs/COMPATIBILITY.md#load-balancing); gearmanode 0.9.2 computes `i + bad`, which
+/// differs only for a string `bad` ('7' visits '07', '17', … so that `bad` itself comes first).
 ///
 /// `marks` holds the own properties of `badNodes` whose key is a canonical number string (the only
 /// keys a visit can hit, since a visit looks up `String(x)`), as `(key, +mark)` pairs. A node is bad
@@ -282,91 +144,6 @@ fn is_js_decimal(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn calls(b: &mut Balancer, now: u64, n: usize) -> Vec<Option<usize>> {
-        (0..n).map(|_| b.next_index(now)).collect()
-    }
-
-    #[test]
-    fn sequence_examples() {
-        let mut b = Balancer::new(Strategy::Sequence, 2);
-        assert_eq!(b.last_index(), None);
-        assert_eq!(calls(&mut b, 0, 3), [Some(0); 3]);
-        b.bad_one(0, 10);
-        assert_eq!(calls(&mut b, 11, 2), [Some(1); 2]);
-        // Sticky: node 0 recovers, the balancer stays on the failover node until it goes bad.
-        b.good_one(0);
-        assert_eq!(calls(&mut b, 12, 2), [Some(1); 2]);
-        b.bad_one(1, 13);
-        assert_eq!(b.next_index(14), Some(0));
-        // Both bad and fresh: None; after None it starts over at 0.
-        b.bad_one(0, 15);
-        assert_eq!(calls(&mut b, 16, 2), [None; 2]);
-        assert_eq!(b.last_index(), None);
-        b.good_one(0);
-        assert_eq!(b.next_index(17), Some(0));
-    }
-
-    #[test]
-    fn round_robin_examples() {
-        let mut b = Balancer::new(Strategy::RoundRobin, 2);
-        assert_eq!(calls(&mut b, 0, 4), [Some(0), Some(1), Some(0), Some(1)]);
-        b.bad_one(0, 1);
-        assert_eq!(calls(&mut b, 2, 2), [Some(1); 2]);
-        let mut b = Balancer::new(Strategy::RoundRobin, 3);
-        b.bad_one(1, 0);
-        assert_eq!(calls(&mut b, 1, 4), [Some(0), Some(2), Some(0), Some(2)]);
-        // After None it starts over at 0 (here 0 is still bad, so 1).
-        let mut b = Balancer::new(Strategy::RoundRobin, 2);
-        b.bad_one(0, 0);
-        b.bad_one(1, 0);
-        assert_eq!(calls(&mut b, 1, 3), [None; 3]);
-        b.good_one(1);
-        assert_eq!(calls(&mut b, 2, 3), [Some(1); 3]);
-    }
-
-    #[test]
-    fn bad_one_rules() {
-        let mut b = Balancer::new(Strategy::Sequence, 2);
-        b.bad_one(2, 5); // out of range: ignored
-        b.bad_one(1, 5);
-        assert_eq!(b.bad_nodes().collect::<Vec<_>>(), [(1, 5)]);
-        b.bad_one(1, 9); // marking again refreshes the time
-        assert_eq!(b.bad_mark(1), Some(9));
-        b.good_one(1);
-        b.good_one(7); // out of range: nothing happens
-        assert_eq!(b.bad_nodes().count(), 0);
-        assert_eq!(b.recover_time_ms(), 30_000);
-        assert_eq!(b.strategy(), Strategy::Sequence);
-    }
-
-    #[test]
-    fn recovery_example() {
-        for strategy in [Strategy::Sequence, Strategy::RoundRobin] {
-            let mut b = Balancer::new(strategy, 2);
-            b.set_recover_time_ms(20);
-            b.bad_one(0, 1000);
-            b.bad_one(1, 1000);
-            assert_eq!(b.next_index(1020), None); // 20 ms is not more than 20 ms
-            assert_eq!(b.bad_nodes().count(), 2);
-            assert_eq!(b.next_index(1021), Some(1)); // both expire, the later one is taken
-            assert_eq!(b.bad_nodes().count(), 0);
-        }
-    }
-
-    #[test]
-    fn search_clears_only_the_expired_marks_visited_before_a_good_node() {
-        let mut b = Balancer::new(Strategy::Sequence, 4);
-        b.set_recover_time_ms(20);
-        b.bad_one(0, 0); // expired at 100
-        b.bad_one(1, 90); // fresh
-        b.bad_one(3, 0); // expired, but visited after the good node 2
-        assert_eq!(b.search_next_good(0, 100), Some(2));
-        assert_eq!(b.bad_nodes().collect::<Vec<_>>(), [(1, 90), (3, 0)]);
-        // A clock that went back never expires a mark.
-        assert_eq!(b.search_next_good(1, 50), Some(2));
-        assert_eq!(Balancer::new(Strategy::Sequence, 0).next_index(0), None);
-    }
 
     fn js(bad: f64, n: f64, rt: f64, now: f64, marks: &[(f64, f64)]) -> JsSearch {
         search_next_good(&JsBase::Number(bad), n, rt, now, marks)
