@@ -21,14 +21,15 @@
  *              cp bench/out/target-symbols/release/libgearmanode.so bench/out/addon-symbols.node
  *              node bench/profile.js --tools perf --addon bench/out/addon-symbols.node
  *   cpuprof  node --cpu-prof of client and worker; self time by function and by category.
- *   callgrind  client and worker run under valgrind's callgrind (every thread of each process), the
- *            counters zeroed as the measured part starts and dumped as it ends: instructions per
- *            job (Ir), which do not move with the machine's load the way times do; `--repeat N`
- *            measures N times (the spread shows how far a difference must go to mean something).
- *            Slow (~50× under valgrind), so the job counts are a tenth of the others' (S2: after a
- *            warm-up of 20,000 jobs). Not in the
- *            default tools: `--tools callgrind`. callgrind_annotate on the files in the output
- *            directory shows where the instructions go (JIT'd JS appears as unnamed addresses).
+ *   callgrind  client and worker run under valgrind's callgrind, the counters zeroed as the
+ *            measured part starts and dumped as it ends, one dump per thread: instructions per job
+ *            (Ir) of the JS thread and of the others (V8's compiler and GC helpers, the core's I/O
+ *            thread), which do not move with the machine's load the way times do, and the top
+ *            functions of the JS thread by self instructions (JIT'd JavaScript named from node's
+ *            perf map). `--repeat N` measures N times (the spread shows how far a difference must
+ *            go to mean something). Slow (~50× under valgrind): a tenth of the others' job counts
+ *            (S2: after a warm-up of 20,000 jobs). Not in the default tools: `--tools callgrind`.
+ *            `BENCH_OURS_ROOT=DIR` (bench/lib/impls.js) measures another checkout the same way.
  *
  * Writes everything under bench/out/profile-<timestamp>/ and prints a summary (summary.txt).
  */

@@ -6,7 +6,7 @@
  *
  *   node bench/run.js [--only S1,S2] [--impl ours,orig,orig-nodelay,c] [--quick] [--runs N]
  *                     [--count S2.orig=2000] [--sizes 1,8,32,128] [--timeout SECONDS] [--keep-awake]
- *                     [--no-save]
+ *                     [--pin] [--no-save]
  *   node bench/run.js --report bench/out/results-<timestamp>.json   (re-print a saved run, rewrite results.md)
  *
  * Every measurement: a fresh function name, one worker process (echo: completes with its payload)
@@ -112,7 +112,7 @@ function runsText(opts) {
 // Options
 
 function parseArgs(argv) {
-  const o = { only: Object.keys(SCENARIOS), impl: IMPLS.slice(), quick: false, runs: null, keepAwake: false, counts: {}, sizes: null, timeout: null, save: true };
+  const o = { only: Object.keys(SCENARIOS), impl: IMPLS.slice(), quick: false, runs: null, keepAwake: false, pin: false, counts: {}, sizes: null, timeout: null, save: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -129,6 +129,7 @@ function parseArgs(argv) {
     else if (name === '--timeout') o.timeout = Number(val()) * 1000;
     else if (name === '--no-save') o.save = false;
     else if (name === '--keep-awake') o.keepAwake = true;
+    else if (name === '--pin') o.pin = true;
     else if (name === '--report') o.report = val();
     else if (name === '--count') {
       const spec = a.startsWith('--count=') ? a.slice('--count='.length) : argv[++i];
@@ -183,7 +184,7 @@ async function measure(ctx, sid, impl, run) {
   const timeout = ctx.opts.timeout || defaultTimeout(p);
   const started = Date.now();
   try {
-    const r = await harness.runPair({ impl, server: ctx.server, fn, p, withWorker: sc.worker, timeout });
+    const r = await harness.runPair({ impl, server: ctx.server, fn, p, withWorker: sc.worker, timeout, wrap: pinned(ctx.opts) });
     const result = { scenario: sid, impl, run, fn, params: { ...p }, raw: r.raw, elapsed_s: (Date.now() - started) / 1000 };
     if (r.worker_cpu_s !== undefined) {
       result.worker_cpu_s = r.worker_cpu_s;
@@ -506,6 +507,18 @@ function keepAwake() {
 }
 
 /**
+ * --pin: every client runs on CPU 0 and every worker on CPU 1 (`taskset` at launch, every
+ * implementation alike; gearmand is not pinned). Our processes hand each incoming packet from the
+ * core's I/O thread to the JS thread; on the development VMs that hop costs far more when the two
+ * threads sit on different vCPUs (an inter-processor wakeup of a halted vCPU) than on one, which
+ * pinning the process guarantees (bench/PROFILE.md, second round).
+ */
+function pinned(opts) {
+  if (!opts.pin || os.cpus().length < 2) return {};
+  return { client: ['taskset', '-c', '0'], worker: ['taskset', '-c', '1'] };
+}
+
+/**
  * A fixed CPU-bound loop (ms, best of 3), timed at the start and end of a run: the development VMs'
  * speed moves several-fold with the host's load, and this tells how fast the CPU was meanwhile
  * (~60-100 ms on an unloaded 2.3 GHz Xeon core).
@@ -655,7 +668,7 @@ function output(report, save, json = true) {
   const opts = report.opts;
   const { rows, notes } = buildTable(report);
   const head = [
-    `gearmanode bench, ${report.date}${opts.quick ? ' (--quick)' : ''}${opts.keepAwake ? ' (--keep-awake: idle spinners keep the vCPUs from halting)' : ''}, runs per figure: ${runsText(opts)}`,
+    `gearmanode bench, ${report.date}${opts.quick ? ' (--quick)' : ''}${opts.keepAwake ? ' (--keep-awake: idle spinners keep the vCPUs from halting)' : ''}${opts.pin ? ' (--pin: clients on CPU 0, workers on CPU 1)' : ''}, runs per figure: ${runsText(opts)}`,
     ...machineLines(report.machine),
   ];
   const legend = 'ratios are ours÷other on the figure itself; "better" says which way is good (ours÷C 0.5× on a time = ours takes half the time).';

@@ -11,6 +11,7 @@ const crypto = require('crypto');
 const gearmanode = require('..');
 const { Worker } = require('../lib/gearmanode/worker');
 const { Job } = require('../lib/gearmanode/job');
+const owner = require('../lib/internal/owner');
 const wireTap = require('./support/wire-tap');
 const trace = require('./support/trace');
 const { defaultServer } = require('./support/hooks');
@@ -216,6 +217,26 @@ describe('worker grab cycle (COMPATIBILITY.md#grab-cycle)', function () {
       sentTypes(send).should.eql([WORK_COMPLETE, GRAB_JOB]);
       w._response(js, NO_JOB);
       sentTypes(send).should.eql([WORK_COMPLETE, GRAB_JOB, PRE_SLEEP]);
+    });
+
+    it('several jobs running on a server (a NOOP while one runs): closed in any order; a lost server closes the others, oldest first, and ignores their later reports', function () {
+      const { w, js, send, jobs, assign } = driven();
+      assign('a');
+      w._response(js, NOOP);
+      assign('b');
+      w._response(js, NOOP);
+      assign('c');
+      w._response(js, NOOP);
+      assign('d');
+      jobs[1].workComplete('b'); // the middle of the list
+      const closed = [];
+      jobs.forEach((j, i) => j.on('close', () => closed.push(i)));
+      w[owner.SERVER_DOWN](js, new Error('lost'), false);
+      closed.should.eql([0, 2, 3]);
+      send.resetHistory();
+      jobs[0].workComplete('late');
+      jobs[3].reportError();
+      send.called.should.be.false();
     });
 
     it('a job closed without an answer sends nothing (as 0.9.2); a _preSleep replaced by a stub sends nothing either', function () {

@@ -113,10 +113,13 @@ describe('Worker reconnect (COMPATIBILITY.md#decision-reconnect)', function () {
     });
     const js = w.jobServers[0];
     const uid = js.getUid();
+    const send = sinon.spy(js, 'send');
     (await runJob(a, 'before')).response.should.equal('A:before');
+    // the worker asked for the next job and went back to sleep (COMPATIBILITY.md#grab-cycle)
+    await until(() => typeOf(send.lastCall.args[0]) === PRE_SLEEP, 5000, 'PRE_SLEEP after NO_JOB');
+    send.resetHistory();
 
     const emit = sinon.spy(w, 'emit');
-    const send = sinon.spy(js, 'send');
     const [lostUid] = await lose(w, 'kill');
     lostUid.should.equal(uid);
     // keep it down across at least one failed attempt
