@@ -7,7 +7,8 @@
 //   2. A core loads (a prebuilt one from prebuilds/, or one built here before): nothing to do.
 //      Checked in a child process, which loads it the way the library does (lib/internal/native.js).
 //   3. Otherwise, with cargo: `cargo build --release --locked`, the library is copied to
-//      gearman-native.<platform>.node at the package root and checked again; target/ is removed.
+//      gearman-native.<platform>.node at the package root and checked again; target/ is removed
+//      (under node_modules).
 //   4. Otherwise: one message with what was seen and what to install; exit status 1.
 const fs = require('fs');
 const os = require('os');
@@ -41,8 +42,13 @@ function check() {
   }
 }
 
+/** Installed as a dependency (under node_modules), not a checkout of the repository. */
+function isDependency() {
+  return ROOT.split(path.sep).includes('node_modules');
+}
+
 function isDevCheckout() {
-  return !ROOT.split(path.sep).includes('node_modules') && fs.existsSync(path.join(ROOT, 'node_modules', '@napi-rs', 'cli'));
+  return !isDependency() && fs.existsSync(path.join(ROOT, 'node_modules', '@napi-rs', 'cli'));
 }
 
 /** The cargo to run: on PATH, else where rustup puts it (often not on a non-login shell's PATH). */
@@ -112,7 +118,8 @@ function buildFromSource(result, cargo) {
     cannotInstall(result, `cargo is there, but its ${rustc.stdout.trim()} is older than ${d.rustVersion}.`);
   }
   console.error(`gearmanode: no prebuilt core for ${d.platform}; building it from source with ${cargo} (a minute or two)`);
-  const ownTarget = !process.env.CARGO_TARGET_DIR;
+  // cargo's output (~130 MB) is dropped after an install; a checkout keeps its target/.
+  const ownTarget = !process.env.CARGO_TARGET_DIR && isDependency();
   const targetDir = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
   const build = spawnSync(cargo, ['build', '--release', '--locked'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   if (build.status !== 0) {
