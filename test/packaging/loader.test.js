@@ -3,12 +3,15 @@
 // and what its error says when nothing loads. Each case in a fresh node process. (Linux: the file
 // names and the glibc below are Linux's, as on every machine this suite runs on.)
 require('should');
+const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.join(__dirname, '..', '..');
-const TMP = path.join(ROOT, 'test', '.tmp', 'loader');
+// A directory of this run's own (made in `before`): runs on several Node lines at once share the
+// checkout, and a core file rewritten while another process has it mapped would crash that process.
+let TMP;
 const TAG = `${process.platform}-${process.arch}-gnu`;
 const BUILT_HERE = path.join(ROOT, `gearman-native.${TAG}.node`);
 const RUST_VERSION = /^rust-version = "([^"]+)"/m.exec(fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8'))[1];
@@ -25,13 +28,12 @@ function load(root = ROOT, env = {}, cwd = ROOT) {
   const childEnv = Object.assign({}, process.env, env);
   if (!('GEARMANODE_NATIVE_PATH' in env)) delete childEnv.GEARMANODE_NATIVE_PATH;
   const r = spawnSync(process.execPath, ['-e', code], { cwd, env: childEnv, encoding: 'utf8' });
-  r.status.should.equal(0, r.stderr);
+  assert.strictEqual(r.status, 0, `the child ended with ${r.signal || `exit status ${r.status}`}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
-/** A file in test/.tmp/loader with `content`. */
+/** A file in this run's directory with `content`. */
 function tmpFile(name, content) {
-  fs.mkdirSync(TMP, { recursive: true });
   const file = path.join(TMP, name);
   fs.writeFileSync(file, content);
   return file;
@@ -41,8 +43,11 @@ describe('the native core loader (lib/internal/native.js)', function () {
   this.timeout(20000);
 
   before(function () {
+    fs.mkdirSync(path.join(ROOT, 'test', '.tmp'), { recursive: true });
+    TMP = fs.mkdtempSync(path.join(ROOT, 'test', '.tmp', 'loader-'));
     fs.existsSync(BUILT_HERE).should.be.true(`${BUILT_HERE} (npm install's build) is missing`);
   });
+  after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
   it('in a checkout, loads the core built on this machine', function () {
     load().should.eql({ loaded: BUILT_HERE });
