@@ -26,42 +26,27 @@ function jobPromise(job) {
       resolve(job.response);
       return;
     }
-    let settled = false;
-    const done = function (fn, value) {
-      if (settled) return;
-      settled = true;
-      job.removeListener('complete', onComplete);
-      job.removeListener('created', onCreated);
-      job.removeListener('failed', onFailed);
-      job.removeListener('exception', onException);
-      job.removeListener('error', onError);
-      job.removeListener('close', onClose);
-      job.removeListener('timeout', onTimeout);
-      fn(value);
+    // One listener per event that ends the job; the first to fire removes them all.
+    const outcomes = {
+      complete: () => [resolve, job.response],
+      created: () => (job.background === true ? [resolve, job] : null),
+      failed: () => [reject, errors.create(errors.CODES.JOB_FAILED, `job ${job.name} failed`, { job })],
+      exception: (data) => [reject, errors.create(errors.CODES.JOB_EXCEPTION,
+        `job ${job.name} failed with an exception: ${data}`, { job, data })],
+      error: (err) => [reject, err],
+      timeout: () => [reject, errors.create(errors.CODES.TIMEOUT, `job ${job.name} timed out`, { job })],
+      close: () => [reject, errors.create(errors.CODES.JOB_CLOSED, `job ${job.name} closed before it ended`, { job })],
     };
-    const onComplete = function () { done(resolve, job.response); };
-    const onCreated = function () { if (job.background === true) done(resolve, job); };
-    const onFailed = function () {
-      done(reject, errors.create(errors.CODES.JOB_FAILED, `job ${job.name} failed`, { job }));
-    };
-    const onException = function (data) {
-      done(reject, errors.create(errors.CODES.JOB_EXCEPTION,
-        `job ${job.name} failed with an exception: ${data}`, { job, data }));
-    };
-    const onError = function (err) { done(reject, err); };
-    const onTimeout = function () {
-      done(reject, errors.create(errors.CODES.TIMEOUT, `job ${job.name} timed out`, { job }));
-    };
-    const onClose = function () {
-      done(reject, errors.create(errors.CODES.JOB_CLOSED, `job ${job.name} closed before it ended`, { job }));
-    };
-    job.on('complete', onComplete);
-    job.on('created', onCreated);
-    job.on('failed', onFailed);
-    job.on('exception', onException);
-    job.on('error', onError);
-    job.on('close', onClose);
-    job.on('timeout', onTimeout);
+    const listeners = {};
+    for (const event of Object.keys(outcomes)) {
+      listeners[event] = function (arg) {
+        const outcome = outcomes[event](arg);
+        if (outcome === null) return;
+        for (const e of Object.keys(listeners)) job.removeListener(e, listeners[e]);
+        outcome[0](outcome[1]);
+      };
+      job.on(event, listeners[event]);
+    }
   });
 }
 
