@@ -179,11 +179,13 @@ describe('Client jobs through gearmand', function () {
       serve(name, (job) => job.workComplete());
       const c = client();
       const job = c.submitJob(name, 'x');
+      // Listening for `complete` first: it may arrive in the same read as JOB_CREATED.
+      const completed = once(job, 'complete');
       await once(job, 'created');
       assert.strictEqual(typeof job.handle, 'string');
       assert.strictEqual(job.getUid(), `${DEFAULT_UID}#${job.handle}`);
       assert.strictEqual(job.toString(), `Job(uuid=${job.uuid}, handle=${job.handle}, server=${DEFAULT_UID})`);
-      await once(job, 'complete');
+      await completed;
     });
   });
 
