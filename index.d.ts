@@ -788,6 +788,20 @@ declare module 'gearmanode' {
     const Worker: WorkerConstructor;
     const Job: JobConstructor;
 
+    /** `ioThreadPlacement()`: whether the core's I/O thread follows the JS thread's CPU, where it is pinned, how often it moved. */
+    interface IoThreadPlacement {
+      /** It follows the JS thread (Linux, one I/O thread, `GEARMANODE_IO_AFFINITY` not `off`, one JS thread using the library). */
+      following: boolean;
+      /** The CPU it is pinned to, or -1 (not pinned, or no event taken yet). */
+      cpu: number;
+      /** How many times it moved to another CPU. */
+      moves: number;
+      /** How many times following paused (2 s each) because the JS thread kept changing CPUs. */
+      pauses: number;
+      /** The I/O thread's Linux thread id (`/proc/self/task/<thread>`), or -1 (following off, or no event handed over yet). */
+      thread: number;
+    }
+
     // Not enumerable: `Object.keys(require('gearmanode'))` stays gearmanode's five.
     /** The package version. */
     const VERSION: string;
@@ -802,6 +816,8 @@ declare module 'gearmanode' {
     function setLogLevel(level: LogLevel | 0 | 1 | 2 | 3 | 4 | 5): Error | undefined;
     /** The current log level (while logging is off, the name that turned it off). */
     function getLogLevel(): LogLevel;
+    /** Where the core's I/O thread runs (README, "Threads and CPUs"). */
+    function ioThreadPlacement(): IoThreadPlacement;
   }
 
   export = gearmanode;

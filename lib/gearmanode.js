@@ -10,6 +10,7 @@ const version = require('./gearmanode/version');
 const loggers = require('./logger');
 const errors = require('./errors');
 const admin = require('./admin');
+const native = require('./internal/native');
 
 loggers.get('Client').log('info', 'GearmaNode %s, running on Node.js %s [%s %s], with pid %d',
   version.VERSION, process.version, process.platform, process.arch, process.pid);
@@ -35,6 +36,8 @@ const extras = {
   setLogger: loggers.setLogger,
   setLogLevel: loggers.setLevel,
   getLogLevel: loggers.getLevel,
+  // Where the core's I/O thread runs (docs/ARCHITECTURE.md#placement).
+  ioThreadPlacement: () => native.ioThreadPlacement(),
 };
 for (const k of Object.keys(extras)) {
   Object.defineProperty(module.exports, k, { value: extras[k], enumerable: false });

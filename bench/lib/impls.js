@@ -3,9 +3,11 @@
  * Loads one JavaScript implementation of the gearmanode API inside a bench process:
  *   ours          this package (the repo root)
  *   ours-c4       the same; its worker runs with the option `concurrency: 4` (bench/lib/worker.js)
+ *   ours-unplaced the same with GEARMANODE_IO_AFFINITY=off: the core's I/O thread stays where the
+ *                 scheduler puts it instead of following the JS thread (docs/ARCHITECTURE.md#placement)
  *   orig          gearmanode 0.9.2 (devDependency `gearmanode-original`), winston quieted
  *   orig-nodelay  the same, with TCP_NODELAY set on every socket it creates (Nagle patched out)
- * BENCH_OURS_ROOT=DIR makes `ours` and `ours-c4` load the package in DIR instead (another checkout
+ * BENCH_OURS_ROOT=DIR makes the `ours*` implementations load the package in DIR instead (another checkout
  * with its built addon, e.g. the commit before a change: before/after in the same conditions).
  * Returns { gm, info } where `gm` has the original's surface (client(), worker()) and `info` tells
  * what was done to it (e.g. how many sockets got setNoDelay).
@@ -18,7 +20,9 @@ const LOGGER_NAMES = ['Client', 'Worker', 'JobServer', 'Job', 'LBStrategy', 'pro
 
 function load(impl) {
   const info = { impl };
-  if (impl === 'ours' || impl === 'ours-c4') {
+  if (impl === 'ours' || impl === 'ours-c4' || impl === 'ours-unplaced') {
+    // Read by the core when it loads (src/binding/affinity.rs).
+    if (impl === 'ours-unplaced') process.env.GEARMANODE_IO_AFFINITY = 'off';
     const root = process.env.BENCH_OURS_ROOT ? path.resolve(process.env.BENCH_OURS_ROOT) : ROOT;
     if (root !== ROOT) info.root = root;
     return { gm: require(root), info };

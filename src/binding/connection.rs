@@ -89,10 +89,12 @@ struct TsfnSink {
 
 impl EventSink for TsfnSink {
     fn deliver(&self, event: Event) {
+        super::affinity::on_io_thread();
         let status = self
             .tsfn
             .call(event, ThreadsafeFunctionCallMode::NonBlocking);
         if status != Status::Ok {
+            super::affinity::not_delivered();
             tracing::debug!(target: "gearmanode::binding", ?status, "event not delivered");
         }
     }
@@ -233,7 +235,10 @@ impl NativeConnection {
         let tsfn: EventTsfn = callback
             .build_threadsafe_function::<Event>()
             .callee_handled::<false>()
-            .build_callback(|ctx| Ok(to_args(ctx.value)))
+            .build_callback(|ctx| {
+                super::affinity::on_js_thread();
+                Ok(to_args(ctx.value))
+            })
             .map_err(unconvertible)?;
         let tsfn = Arc::new(tsfn);
         *lock(&self.tsfn) = Some(tsfn.clone());

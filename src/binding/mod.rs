@@ -7,6 +7,7 @@
 //! when one of them is declared without it.
 
 pub mod admin;
+pub mod affinity;
 pub mod balancer;
 pub mod codec;
 pub mod connection;
@@ -51,6 +52,7 @@ fn init_runtime() {
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|n| (1..=64).contains(n))
         .unwrap_or(1);
+    affinity::init(threads);
     match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("gearmanode-io")

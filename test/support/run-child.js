@@ -4,6 +4,7 @@
  * that a program which closes everything exits by itself. The child writes 'closed\n' to stdout
  * once it has closed everything; from then on it has `exitMs` to exit, or it is killed. The whole
  * setup before that has `setupMs`.
+ * `env` adds variables to the child's environment.
  * Resolves {code, signal, killed (why, or null), stdout, stderr}.
  */
 const path = require('path');
@@ -11,11 +12,11 @@ const { spawn } = require('child_process');
 
 const ROOT = path.join(__dirname, '..', '..');
 
-function runChild(code, { setupMs = 20000, exitMs = 5000 } = {}) {
+function runChild(code, { setupMs = 20000, exitMs = 5000, env = {} } = {}) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-e', code], {
       cwd: ROOT,
-      env: Object.assign({}, process.env, { GEARMANODE_LOG: 'error' }),
+      env: Object.assign({}, process.env, { GEARMANODE_LOG: 'error' }, env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -336,6 +336,9 @@ expectType<gearmanode.GearmanError | Error>(gearmanode.errors.fromCore(new Error
 
 expectType<Error | undefined>(gearmanode.setLogLevel('debug'));
 expectType<gearmanode.LogLevel>(gearmanode.getLogLevel());
+const placement: gearmanode.IoThreadPlacement = gearmanode.ioThreadPlacement();
+expectType<boolean>(placement.following);
+expectType<number>(placement.cpu + placement.moves + placement.pauses + placement.thread);
 // @ts-expect-error: not a level
 gearmanode.setLogLevel('loud');
 const previous = gearmanode.setLogger((level, message, meta) => expectType<string>(level + message + meta.logger));

@@ -1,0 +1,463 @@
+//! Where the core's I/O thread runs: on the CPU of the JS thread it hands its events to
+//! (docs/ARCHITECTURE.md#placement).
+//!
+//! Every incoming batch wakes two threads: the I/O thread (the socket is readable), then the JS
+//! thread (the threadsafe function's wakeup). Left to the scheduler, the two mostly sit on
+//! different CPUs, and the second wakeup is an inter-processor interrupt to a CPU that may be
+//! halted; on virtual machines that costs more than the rest of the job (bench/PROFILE.md, "Third
+//! round"). So the I/O thread follows the JS thread: the JS thread notes its CPU as it takes a
+//! delivery (every `NOTE_EVERY`th, `sched_getcpu` is a vDSO call on x86-64), and the I/O thread,
+//! before it hands over the next batch, moves onto that CPU when it runs elsewhere (a
+//! `sched_setaffinity` of itself: rare, the JS thread seldom migrates). The JS thread is never
+//! pinned; the I/O thread is pinned only inside the CPU set it started with. When the JS thread
+//! keeps being moved (`Pace`), following pauses for a while.
+//!
+//! Following stops, and the I/O thread gets its CPU set back, when events go to a second JS thread
+//! (`worker_threads`: one I/O thread cannot sit beside two of them); it never starts with more than
+//! one I/O thread (`GEARMANODE_IO_THREADS`), with `GEARMANODE_IO_AFFINITY=off`, or off Linux.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use napi_derive::napi;
+
+/// The JS thread notes its CPU at every this many deliveries (the first one included).
+const NOTE_EVERY: u32 = 8;
+/// `TARGET` before the JS thread has noted a CPU.
+const UNSET: i32 = -1;
+/// `TARGET` once following has stopped for good.
+const STOPPED: i32 = -2;
+
+/// Following is on (set once, at module load).
+static ENABLED: AtomicBool = AtomicBool::new(false);
+/// The CPU the JS thread last ran on, `UNSET` or `STOPPED`.
+static TARGET: AtomicI32 = AtomicI32::new(UNSET);
+/// Identifies the JS thread that takes the events (the address of a thread-local), 0 = none yet.
+static JS_THREAD: AtomicUsize = AtomicUsize::new(0);
+/// The CPU the I/O thread is pinned to, or -1.
+static PINNED: AtomicI32 = AtomicI32::new(-1);
+/// How many times the I/O thread moved.
+static MOVES: AtomicU32 = AtomicU32::new(0);
+/// The I/O thread's Linux thread id, once it has handed over an event while following is on.
+static IO_TID: AtomicI32 = AtomicI32::new(-1);
+/// How many times following paused (see `Pace`).
+static PAUSES: AtomicU32 = AtomicU32::new(0);
+
+/// Whether the I/O thread may follow the JS thread, from the number of I/O threads and the
+/// environment. Called once, when the module loads.
+pub(crate) fn init(io_threads: usize) {
+    let off = matches!(
+        std::env::var("GEARMANODE_IO_AFFINITY")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref(),
+        Ok("off" | "0" | "false" | "no")
+    );
+    ENABLED.store(
+        cfg!(target_os = "linux") && io_threads == 1 && !off,
+        Ordering::Relaxed,
+    );
+}
+
+fn stop() {
+    TARGET.store(STOPPED, Ordering::Relaxed);
+}
+
+/// On the JS thread, as it takes a delivery: notes the CPU it runs on.
+pub(crate) fn on_js_thread() {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
+    taken();
+    thread_local! {
+        static SEEN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+    let n = SEEN.with(|s| {
+        let n = s.get();
+        s.set(n.wrapping_add(1));
+        n
+    });
+    if !n.is_multiple_of(NOTE_EVERY) {
+        return;
+    }
+    let me = SEEN.with(|s| s as *const _ as usize);
+    match JS_THREAD.compare_exchange(0, me, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => {}
+        Err(first) if first == me => {}
+        Err(_) => {
+            tracing::debug!(target: "gearmanode::binding", "events reach a second JS thread: the I/O thread stops following");
+            return stop();
+        }
+    }
+    match sys::current_cpu() {
+        Some(cpu) => {
+            let _ = TARGET.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                (t != STOPPED).then_some(cpu)
+            });
+        }
+        None => stop(),
+    }
+}
+
+/// Events handed to the threadsafe function that the JS thread has not taken yet.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+fn taken() {
+    let _ = IN_FLIGHT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+}
+
+/// On the I/O thread, when the threadsafe function refused an event (it never reaches JS).
+pub(crate) fn not_delivered() {
+    if ENABLED.load(Ordering::Relaxed) {
+        taken();
+    }
+}
+
+/// On the I/O thread, before it hands over an event: moves onto the JS thread's CPU when it runs
+/// elsewhere (as `Pace` decides), or back to its own CPU set once following has stopped.
+pub(crate) fn on_io_thread() {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
+    let js_behind = IN_FLIGHT.fetch_add(1, Ordering::Relaxed) > 0;
+    let target = TARGET.load(Ordering::Relaxed);
+    if target == UNSET {
+        return;
+    }
+    sys::PLACE.with(|cell| {
+        let mut place = cell.borrow_mut();
+        let Some(place) = place.as_mut() else { return };
+        let action = if target == STOPPED {
+            Action::Unpin
+        } else {
+            PACE.with(|p| p.borrow_mut().decide(target, place.cpu, js_behind, Instant::now))
+        };
+        match action {
+            Action::Stay => {}
+            Action::Unpin => {
+                if place.restore() {
+                    PINNED.store(-1, Ordering::Relaxed);
+                }
+            }
+            Action::Pause => {
+                tracing::debug!(target: "gearmanode::binding", "the JS thread keeps changing CPUs: the I/O thread stops following for {PAUSE:?}");
+                PAUSES.fetch_add(1, Ordering::Relaxed);
+                if place.restore() {
+                    PINNED.store(-1, Ordering::Relaxed);
+                }
+            }
+            Action::Pin(cpu) => match place.pin(cpu) {
+                Ok(true) => {
+                    PINNED.store(cpu, Ordering::Relaxed);
+                    MOVES.fetch_add(1, Ordering::Relaxed);
+                }
+                // Outside the set this thread started with: stays unpinned there.
+                Ok(false) => PINNED.store(-1, Ordering::Relaxed),
+                Err(e) => {
+                    tracing::debug!(target: "gearmanode::binding", "cannot place the I/O thread: {e}");
+                    stop();
+                    place.restore();
+                    PINNED.store(-1, Ordering::Relaxed);
+                }
+            },
+        }
+    });
+}
+
+/// After this many events in a row that find the JS thread still busy with the previous one, the
+/// I/O thread leaves the JS thread's CPU: a busy JS thread needs no wakeup, and the two threads
+/// then do more side by side on two CPUs than taking turns on one (the client of the bench's S2,
+/// 200 jobs in flight, goes to and fro a few hundred times in a 30,000-job run).
+const BUSY_RUN: u32 = 4;
+/// This many changes of CPU by the JS thread within `CHURN_EVENTS` events mean that it is being
+/// bounced between CPUs, which the pinned I/O thread itself causes when another CPU is idle: the
+/// JS thread, woken by the I/O thread on its own CPU, is placed on the idle one. Following then
+/// pauses for `PAUSE`, the I/O thread back on its own CPU set. (Measured in S5 of the bench,
+/// 20,000 jobs submitted at once: 800–1,200 changes in a run when always following, against
+/// 50–200 migrations of a JS thread whose I/O thread is not placed.)
+const CHURN_CHASES: usize = 4;
+const CHURN_EVENTS: u64 = 256;
+const PAUSE: Duration = Duration::from_secs(2);
+
+/// What the I/O thread does before it hands over an event.
+#[derive(Debug, PartialEq, Eq)]
+enum Action {
+    /// Nothing.
+    Stay,
+    /// Pin itself to this CPU.
+    Pin(i32),
+    /// Back to its own CPU set (the JS thread is busy, or following stopped).
+    Unpin,
+    /// Back to its own CPU set, and no following for `PAUSE`.
+    Pause,
+}
+
+/// The I/O thread's decisions: when to follow the JS thread, when to leave it.
+#[derive(Default)]
+struct Pace {
+    /// Events seen.
+    events: u64,
+    /// Events in a row that found the JS thread still busy.
+    busy_run: u32,
+    /// The JS thread's CPU that was last followed.
+    followed: Option<i32>,
+    /// When (in `events`) the JS thread last changed CPUs, a ring of `CHURN_CHASES - 1`.
+    chases: [Option<u64>; CHURN_CHASES - 1],
+    next: usize,
+    /// Following is paused until then.
+    resume_at: Option<Instant>,
+}
+
+impl Pace {
+    /// `target`: the JS thread's CPU; `pinned`: where the I/O thread is pinned; `js_behind`: the
+    /// JS thread has not taken the previous event yet; `now` is read only when needed.
+    fn decide(
+        &mut self,
+        target: i32,
+        pinned: Option<i32>,
+        js_behind: bool,
+        now: impl Fn() -> Instant,
+    ) -> Action {
+        self.events += 1;
+        if js_behind {
+            self.busy_run += 1;
+            return if self.busy_run >= BUSY_RUN && pinned.is_some() {
+                Action::Unpin
+            } else {
+                Action::Stay
+            };
+        }
+        self.busy_run = 0;
+        if let Some(until) = self.resume_at {
+            if now() < until {
+                return Action::Stay;
+            }
+            self.resume_at = None;
+        }
+        if pinned == Some(target) {
+            return Action::Stay;
+        }
+        if self.followed.is_some_and(|f| f != target) {
+            let oldest = self.chases[self.next];
+            if oldest.is_some_and(|at| self.events - at < CHURN_EVENTS) {
+                self.chases = Default::default();
+                self.followed = None;
+                self.resume_at = Some(now() + PAUSE);
+                return Action::Pause;
+            }
+            self.chases[self.next] = Some(self.events);
+            self.next = (self.next + 1) % self.chases.len();
+        }
+        self.followed = Some(target);
+        Action::Pin(target)
+    }
+}
+
+thread_local! {
+    static PACE: RefCell<Pace> = RefCell::new(Pace::default());
+}
+
+/// Where the core's I/O thread runs (`ioThreadPlacement()`).
+#[napi(object)]
+pub struct IoThreadPlacement {
+    /// The I/O thread follows the JS thread's CPU (see the README, "Threads and CPUs").
+    pub following: bool,
+    /// The CPU the I/O thread is pinned to, or -1 (not pinned, or no event taken yet).
+    pub cpu: i32,
+    /// How many times it moved to another CPU.
+    pub moves: u32,
+    /// How many times following paused (2 s each) because the JS thread kept changing CPUs.
+    pub pauses: u32,
+    /// The I/O thread's Linux thread id (`/proc/self/task/<thread>`), or -1 (following off, or no
+    /// event handed over yet).
+    pub thread: i32,
+}
+
+/// Where the core's I/O thread runs now, for tests and diagnostics.
+#[napi(catch_unwind)]
+pub fn io_thread_placement() -> IoThreadPlacement {
+    IoThreadPlacement {
+        following: ENABLED.load(Ordering::Relaxed) && TARGET.load(Ordering::Relaxed) != STOPPED,
+        cpu: PINNED.load(Ordering::Relaxed),
+        moves: MOVES.load(Ordering::Relaxed),
+        pauses: PAUSES.load(Ordering::Relaxed),
+        thread: IO_TID.load(Ordering::Relaxed),
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod sys {
+    use std::cell::RefCell;
+    use std::io;
+
+    /// The I/O thread's placement: the CPU set it started with and the CPU it is pinned to.
+    pub(super) struct Place {
+        home: libc::cpu_set_t,
+        pub(super) cpu: Option<i32>,
+    }
+
+    thread_local! {
+        /// Only on the core's I/O thread (named in `binding::init_runtime`).
+        pub(super) static PLACE: RefCell<Option<Place>> = RefCell::new(
+            (std::thread::current().name() == Some("gearmanode-io")).then(Place::new).flatten(),
+        );
+    }
+
+    impl Place {
+        fn new() -> Option<Place> {
+            // SAFETY: a zeroed cpu_set_t is a valid empty set; pid 0 is the calling thread.
+            unsafe {
+                let mut home: libc::cpu_set_t = std::mem::zeroed();
+                let size = std::mem::size_of::<libc::cpu_set_t>();
+                // SYS_gettid: glibc has gettid() only since 2.30; the prebuilt cores run on 2.17.
+                let tid = libc::syscall(libc::SYS_gettid) as i32;
+                super::IO_TID.store(tid, std::sync::atomic::Ordering::Relaxed);
+                (libc::sched_getaffinity(0, size, &mut home) == 0)
+                    .then_some(Place { home, cpu: None })
+            }
+        }
+
+        /// Pins this thread to `cpu` if its original set has it (`Ok(false)` if not).
+        pub(super) fn pin(&mut self, cpu: i32) -> io::Result<bool> {
+            let Ok(index) = usize::try_from(cpu) else {
+                return Ok(false);
+            };
+            // SAFETY: CPU_ISSET and CPU_SET check the index against the set's size.
+            let mut one: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+            if index >= libc::CPU_SETSIZE as usize || !unsafe { libc::CPU_ISSET(index, &self.home) }
+            {
+                self.restore();
+                self.cpu = Some(cpu);
+                return Ok(false);
+            }
+            unsafe { libc::CPU_SET(index, &mut one) };
+            set(&one)?;
+            self.cpu = Some(cpu);
+            Ok(true)
+        }
+
+        /// Gives this thread its original set back; whether it was pinned.
+        pub(super) fn restore(&mut self) -> bool {
+            if self.cpu.take().is_none() {
+                return false;
+            }
+            let _ = set(&self.home);
+            true
+        }
+    }
+
+    fn set(cpus: &libc::cpu_set_t) -> io::Result<()> {
+        // SAFETY: `cpus` is a valid set of the size given; pid 0 is the calling thread.
+        let r = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), cpus) };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    /// The CPU the calling thread runs on.
+    pub(super) fn current_cpu() -> Option<i32> {
+        // SAFETY: no arguments; returns -1 on failure.
+        let cpu = unsafe { libc::sched_getcpu() };
+        (cpu >= 0).then_some(cpu)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod sys {
+    use std::cell::RefCell;
+    use std::io;
+
+    pub(super) struct Place {
+        pub(super) cpu: Option<i32>,
+    }
+
+    impl Place {
+        pub(super) fn pin(&mut self, _cpu: i32) -> io::Result<bool> {
+            Ok(false)
+        }
+        pub(super) fn restore(&mut self) -> bool {
+            false
+        }
+    }
+
+    thread_local! {
+        pub(super) static PLACE: RefCell<Option<Place>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn current_cpu() -> Option<i32> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never() -> Instant {
+        panic!("the clock is not read here")
+    }
+
+    #[test]
+    fn follows_the_js_thread_and_stays_while_it_stays() {
+        let mut pace = Pace::default();
+        assert_eq!(pace.decide(1, None, false, never), Action::Pin(1));
+        for _ in 0..1000 {
+            assert_eq!(pace.decide(1, Some(1), false, never), Action::Stay);
+        }
+        assert_eq!(pace.decide(0, Some(1), false, never), Action::Pin(0));
+    }
+
+    #[test]
+    fn leaves_a_busy_js_thread_after_a_run_of_events_and_comes_back_when_it_keeps_up() {
+        let mut pace = Pace::default();
+        assert_eq!(pace.decide(1, None, false, never), Action::Pin(1));
+        for _ in 1..BUSY_RUN {
+            assert_eq!(pace.decide(1, Some(1), true, never), Action::Stay);
+        }
+        assert_eq!(pace.decide(1, Some(1), true, never), Action::Unpin);
+        assert_eq!(pace.decide(1, None, true, never), Action::Stay);
+        // Back to the same CPU is no change of CPU by the JS thread: no pause however often.
+        for _ in 0..100 {
+            assert_eq!(pace.decide(1, None, false, never), Action::Pin(1));
+            for _ in 0..BUSY_RUN {
+                pace.decide(1, Some(1), true, never);
+            }
+        }
+    }
+
+    #[test]
+    fn a_js_thread_bounced_between_cpus_pauses_following_then_it_resumes() {
+        let t0 = Instant::now();
+        let at = |ms: u64| move || t0 + Duration::from_millis(ms);
+        let mut pace = Pace::default();
+        assert_eq!(pace.decide(0, None, false, never), Action::Pin(0));
+        // Three changes within a few events are followed; the fourth pauses.
+        assert_eq!(pace.decide(1, Some(0), false, never), Action::Pin(1));
+        assert_eq!(pace.decide(0, Some(1), false, never), Action::Pin(0));
+        assert_eq!(pace.decide(1, Some(0), false, never), Action::Pin(1));
+        assert_eq!(pace.decide(0, Some(1), false, at(10)), Action::Pause);
+        assert_eq!(pace.decide(1, None, false, at(20)), Action::Stay);
+        assert_eq!(pace.decide(0, None, false, at(2009)), Action::Stay);
+        assert_eq!(pace.decide(0, None, false, at(2010)), Action::Pin(0));
+    }
+
+    #[test]
+    fn changes_of_cpu_spread_out_are_followed() {
+        let mut pace = Pace::default();
+        let mut cpu = 0;
+        assert_eq!(pace.decide(cpu, None, false, never), Action::Pin(cpu));
+        for _ in 0..50 {
+            for _ in 0..CHURN_EVENTS / 3 {
+                assert_eq!(pace.decide(cpu, Some(cpu), false, never), Action::Stay);
+            }
+            let next = 1 - cpu;
+            assert_eq!(
+                pace.decide(next, Some(cpu), false, never),
+                Action::Pin(next)
+            );
+            cpu = next;
+        }
+    }
+}
