@@ -113,9 +113,10 @@ pub(crate) fn not_delivered() {
     }
 }
 
-/// On the I/O thread, before it hands over an event: moves onto the JS thread's CPU when it runs
-/// elsewhere (as `Pace` decides), or back to its own CPU set once following has stopped.
-pub(crate) fn on_io_thread() {
+/// On the I/O thread, before it hands over an event of `bytes` bytes: moves onto the JS thread's
+/// CPU when it runs elsewhere (as `Pace` decides), or back to its own CPU set once following has
+/// stopped.
+pub(crate) fn on_io_thread(bytes: usize) {
     if !ENABLED.load(Ordering::Relaxed) {
         return;
     }
@@ -130,7 +131,10 @@ pub(crate) fn on_io_thread() {
         let action = if target == STOPPED {
             Action::Unpin
         } else {
-            PACE.with(|p| p.borrow_mut().decide(target, place.cpu, js_behind, Instant::now))
+            PACE.with(|p| {
+                p.borrow_mut()
+                    .decide(target, place.cpu, js_behind, bytes, Instant::now)
+            })
         };
         match action {
             Action::Stay => {}
@@ -169,6 +173,13 @@ pub(crate) fn on_io_thread() {
 /// then do more side by side on two CPUs than taking turns on one (the client of the bench's S2,
 /// 200 jobs in flight, goes to and fro a few hundred times in a 30,000-job run).
 const BUSY_RUN: u32 = 4;
+/// An event of at least this many bytes took the I/O thread many reads: then it leaves the JS
+/// thread's CPU, and comes back only after `SETTLE_EVENTS` small events that find the JS thread
+/// waiting. Streaming a big payload, the I/O thread keeps pace with the sender (gearmand) on
+/// whichever CPU is free; pinned, it could be made to take turns with it (bench S4, 128 MiB: up to
+/// 2.5× the client's CPU per MiB when pinned).
+const LARGE_EVENT: usize = 256 * 1024;
+const SETTLE_EVENTS: u32 = 16;
 /// This many changes of CPU by the JS thread within `CHURN_EVENTS` events mean that it is being
 /// bounced between CPUs, which the pinned I/O thread itself causes when another CPU is idle: the
 /// JS thread, woken by the I/O thread on its own CPU, is placed on the idle one. Following then
@@ -199,6 +210,9 @@ struct Pace {
     events: u64,
     /// Events in a row that found the JS thread still busy.
     busy_run: u32,
+    /// Small events that must still find the JS thread waiting before following resumes after a
+    /// large one.
+    settle: u32,
     /// The JS thread's CPU that was last followed.
     followed: Option<i32>,
     /// When (in `events`) the JS thread last changed CPUs, a ring of `CHURN_CHASES - 1`.
@@ -210,15 +224,21 @@ struct Pace {
 
 impl Pace {
     /// `target`: the JS thread's CPU; `pinned`: where the I/O thread is pinned; `js_behind`: the
-    /// JS thread has not taken the previous event yet; `now` is read only when needed.
+    /// JS thread has not taken the previous event yet; `bytes`: the size of the event; `now` is
+    /// read only when needed.
     fn decide(
         &mut self,
         target: i32,
         pinned: Option<i32>,
         js_behind: bool,
+        bytes: usize,
         now: impl Fn() -> Instant,
     ) -> Action {
         self.events += 1;
+        if bytes >= LARGE_EVENT {
+            self.settle = SETTLE_EVENTS;
+            return Action::Unpin;
+        }
         if js_behind {
             self.busy_run += 1;
             return if self.busy_run >= BUSY_RUN && pinned.is_some() {
@@ -228,6 +248,10 @@ impl Pace {
             };
         }
         self.busy_run = 0;
+        if self.settle > 0 {
+            self.settle -= 1;
+            return Action::Stay;
+        }
         if let Some(until) = self.resume_at {
             if now() < until {
                 return Action::Stay;
@@ -402,27 +426,27 @@ mod tests {
     #[test]
     fn follows_the_js_thread_and_stays_while_it_stays() {
         let mut pace = Pace::default();
-        assert_eq!(pace.decide(1, None, false, never), Action::Pin(1));
+        assert_eq!(pace.decide(1, None, false, 0, never), Action::Pin(1));
         for _ in 0..1000 {
-            assert_eq!(pace.decide(1, Some(1), false, never), Action::Stay);
+            assert_eq!(pace.decide(1, Some(1), false, 0, never), Action::Stay);
         }
-        assert_eq!(pace.decide(0, Some(1), false, never), Action::Pin(0));
+        assert_eq!(pace.decide(0, Some(1), false, 0, never), Action::Pin(0));
     }
 
     #[test]
     fn leaves_a_busy_js_thread_after_a_run_of_events_and_comes_back_when_it_keeps_up() {
         let mut pace = Pace::default();
-        assert_eq!(pace.decide(1, None, false, never), Action::Pin(1));
+        assert_eq!(pace.decide(1, None, false, 0, never), Action::Pin(1));
         for _ in 1..BUSY_RUN {
-            assert_eq!(pace.decide(1, Some(1), true, never), Action::Stay);
+            assert_eq!(pace.decide(1, Some(1), true, 0, never), Action::Stay);
         }
-        assert_eq!(pace.decide(1, Some(1), true, never), Action::Unpin);
-        assert_eq!(pace.decide(1, None, true, never), Action::Stay);
+        assert_eq!(pace.decide(1, Some(1), true, 0, never), Action::Unpin);
+        assert_eq!(pace.decide(1, None, true, 0, never), Action::Stay);
         // Back to the same CPU is no change of CPU by the JS thread: no pause however often.
         for _ in 0..100 {
-            assert_eq!(pace.decide(1, None, false, never), Action::Pin(1));
+            assert_eq!(pace.decide(1, None, false, 0, never), Action::Pin(1));
             for _ in 0..BUSY_RUN {
-                pace.decide(1, Some(1), true, never);
+                pace.decide(1, Some(1), true, 0, never);
             }
         }
     }
@@ -432,29 +456,51 @@ mod tests {
         let t0 = Instant::now();
         let at = |ms: u64| move || t0 + Duration::from_millis(ms);
         let mut pace = Pace::default();
-        assert_eq!(pace.decide(0, None, false, never), Action::Pin(0));
+        assert_eq!(pace.decide(0, None, false, 0, never), Action::Pin(0));
         // Three changes within a few events are followed; the fourth pauses.
-        assert_eq!(pace.decide(1, Some(0), false, never), Action::Pin(1));
-        assert_eq!(pace.decide(0, Some(1), false, never), Action::Pin(0));
-        assert_eq!(pace.decide(1, Some(0), false, never), Action::Pin(1));
-        assert_eq!(pace.decide(0, Some(1), false, at(10)), Action::Pause);
-        assert_eq!(pace.decide(1, None, false, at(20)), Action::Stay);
-        assert_eq!(pace.decide(0, None, false, at(2009)), Action::Stay);
-        assert_eq!(pace.decide(0, None, false, at(2010)), Action::Pin(0));
+        assert_eq!(pace.decide(1, Some(0), false, 0, never), Action::Pin(1));
+        assert_eq!(pace.decide(0, Some(1), false, 0, never), Action::Pin(0));
+        assert_eq!(pace.decide(1, Some(0), false, 0, never), Action::Pin(1));
+        assert_eq!(pace.decide(0, Some(1), false, 0, at(10)), Action::Pause);
+        assert_eq!(pace.decide(1, None, false, 0, at(20)), Action::Stay);
+        assert_eq!(pace.decide(0, None, false, 0, at(2009)), Action::Stay);
+        assert_eq!(pace.decide(0, None, false, 0, at(2010)), Action::Pin(0));
+    }
+
+    #[test]
+    fn a_large_event_sends_it_off_until_small_events_find_the_js_thread_waiting_again() {
+        let mut pace = Pace::default();
+        assert_eq!(pace.decide(1, None, false, 0, never), Action::Pin(1));
+        assert_eq!(
+            pace.decide(1, Some(1), false, LARGE_EVENT, never),
+            Action::Unpin
+        );
+        for _ in 0..SETTLE_EVENTS - 1 {
+            assert_eq!(pace.decide(1, None, false, 100, never), Action::Stay);
+        }
+        // Another large one starts the count again.
+        assert_eq!(
+            pace.decide(1, None, false, LARGE_EVENT, never),
+            Action::Unpin
+        );
+        for _ in 0..SETTLE_EVENTS {
+            assert_eq!(pace.decide(1, None, false, 100, never), Action::Stay);
+        }
+        assert_eq!(pace.decide(1, None, false, 100, never), Action::Pin(1));
     }
 
     #[test]
     fn changes_of_cpu_spread_out_are_followed() {
         let mut pace = Pace::default();
         let mut cpu = 0;
-        assert_eq!(pace.decide(cpu, None, false, never), Action::Pin(cpu));
+        assert_eq!(pace.decide(cpu, None, false, 0, never), Action::Pin(cpu));
         for _ in 0..50 {
             for _ in 0..CHURN_EVENTS / 3 {
-                assert_eq!(pace.decide(cpu, Some(cpu), false, never), Action::Stay);
+                assert_eq!(pace.decide(cpu, Some(cpu), false, 0, never), Action::Stay);
             }
             let next = 1 - cpu;
             assert_eq!(
-                pace.decide(next, Some(cpu), false, never),
+                pace.decide(next, Some(cpu), false, 0, never),
                 Action::Pin(next)
             );
             cpu = next;

@@ -89,7 +89,11 @@ struct TsfnSink {
 
 impl EventSink for TsfnSink {
     fn deliver(&self, event: Event) {
-        super::affinity::on_io_thread();
+        let bytes = match &event {
+            Event::Data(d) => d.batch.data.len(),
+            _ => 0,
+        };
+        super::affinity::on_io_thread(bytes);
         let status = self
             .tsfn
             .call(event, ThreadsafeFunctionCallMode::NonBlocking);
