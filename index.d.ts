@@ -796,7 +796,7 @@ declare module 'gearmanode' {
       cpu: number;
       /** How many times it moved to another CPU. */
       moves: number;
-      /** How many times following paused (2 s each) because the JS thread kept changing CPUs. */
+      /** How many times following paused (250 ms at first, up to 8 s while it goes on) because the JS thread kept changing CPUs. */
       pauses: number;
       /** The I/O thread's Linux thread id (`/proc/self/task/<thread>`), or -1 (following off, or no event handed over yet). */
       thread: number;

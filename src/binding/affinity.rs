@@ -144,7 +144,7 @@ pub(crate) fn on_io_thread(bytes: usize) {
                 }
             }
             Action::Pause => {
-                tracing::debug!(target: "gearmanode::binding", "the JS thread keeps changing CPUs: the I/O thread stops following for {PAUSE:?}");
+                tracing::debug!(target: "gearmanode::binding", "the JS thread keeps changing CPUs: the I/O thread stops following for a while");
                 PAUSES.fetch_add(1, Ordering::Relaxed);
                 if place.restore() {
                     PINNED.store(-1, Ordering::Relaxed);
@@ -183,12 +183,17 @@ const SETTLE_EVENTS: u32 = 16;
 /// This many changes of CPU by the JS thread within `CHURN_EVENTS` events mean that it is being
 /// bounced between CPUs, which the pinned I/O thread itself causes when another CPU is idle: the
 /// JS thread, woken by the I/O thread on its own CPU, is placed on the idle one. Following then
-/// pauses for `PAUSE`, the I/O thread back on its own CPU set. (Measured in S5 of the bench,
-/// 20,000 jobs submitted at once: 800–1,200 changes in a run when always following, against
-/// 50–200 migrations of a JS thread whose I/O thread is not placed.)
+/// pauses, the I/O thread back on its own CPU set: for `PAUSE_FIRST`, twice as long at each churn
+/// that follows within `CALM` of the end of the last pause, up to `PAUSE_MAX`. A short first pause
+/// lets a process whose JS thread only settled in (start-up) be followed again soon; a load that
+/// keeps bouncing it is left alone for longer. (Measured in S5 of the bench, 20,000 jobs submitted
+/// at once: 800–1,200 changes in a run when always following, against 50–200 migrations of a JS
+/// thread whose I/O thread is not placed.)
 const CHURN_CHASES: usize = 4;
 const CHURN_EVENTS: u64 = 256;
-const PAUSE: Duration = Duration::from_secs(2);
+const PAUSE_FIRST: Duration = Duration::from_millis(250);
+const PAUSE_MAX: Duration = Duration::from_secs(8);
+const CALM: Duration = Duration::from_secs(10);
 
 /// What the I/O thread does before it hands over an event.
 #[derive(Debug, PartialEq, Eq)]
@@ -199,7 +204,7 @@ enum Action {
     Pin(i32),
     /// Back to its own CPU set (the JS thread is busy, or following stopped).
     Unpin,
-    /// Back to its own CPU set, and no following for `PAUSE`.
+    /// Back to its own CPU set, and no following for a while.
     Pause,
 }
 
@@ -220,6 +225,8 @@ struct Pace {
     next: usize,
     /// Following is paused until then.
     resume_at: Option<Instant>,
+    /// The last pause: when it ended (or ends) and how long it was.
+    last_pause: Option<(Instant, Duration)>,
 }
 
 impl Pace {
@@ -266,7 +273,13 @@ impl Pace {
             if oldest.is_some_and(|at| self.events - at < CHURN_EVENTS) {
                 self.chases = Default::default();
                 self.followed = None;
-                self.resume_at = Some(now() + PAUSE);
+                let now = now();
+                let length = match self.last_pause {
+                    Some((ended, length)) if now < ended + CALM => (length * 2).min(PAUSE_MAX),
+                    _ => PAUSE_FIRST,
+                };
+                self.last_pause = Some((now + length, length));
+                self.resume_at = Some(now + length);
                 return Action::Pause;
             }
             self.chases[self.next] = Some(self.events);
@@ -290,7 +303,8 @@ pub struct IoThreadPlacement {
     pub cpu: i32,
     /// How many times it moved to another CPU.
     pub moves: u32,
-    /// How many times following paused (2 s each) because the JS thread kept changing CPUs.
+    /// How many times following paused (0.25 s at first, longer when it keeps happening) because
+    /// the JS thread kept changing CPUs.
     pub pauses: u32,
     /// The I/O thread's Linux thread id (`/proc/self/task/<thread>`), or -1 (following off, or no
     /// event handed over yet).
@@ -451,20 +465,56 @@ mod tests {
         }
     }
 
+    /// Four changes of CPU within a few events, the first at `ms`: the last one's verdict.
+    fn bounce(pace: &mut Pace, t0: Instant, ms: u64) -> Action {
+        let at = move || t0 + Duration::from_millis(ms);
+        assert_eq!(pace.decide(1, Some(0), false, 0, at), Action::Pin(1));
+        assert_eq!(pace.decide(0, Some(1), false, 0, at), Action::Pin(0));
+        assert_eq!(pace.decide(1, Some(0), false, 0, at), Action::Pin(1));
+        pace.decide(0, Some(1), false, 0, at)
+    }
+
     #[test]
     fn a_js_thread_bounced_between_cpus_pauses_following_then_it_resumes() {
         let t0 = Instant::now();
         let at = |ms: u64| move || t0 + Duration::from_millis(ms);
         let mut pace = Pace::default();
         assert_eq!(pace.decide(0, None, false, 0, never), Action::Pin(0));
-        // Three changes within a few events are followed; the fourth pauses.
-        assert_eq!(pace.decide(1, Some(0), false, 0, never), Action::Pin(1));
-        assert_eq!(pace.decide(0, Some(1), false, 0, never), Action::Pin(0));
-        assert_eq!(pace.decide(1, Some(0), false, 0, never), Action::Pin(1));
-        assert_eq!(pace.decide(0, Some(1), false, 0, at(10)), Action::Pause);
+        // Three changes within a few events are followed; the fourth pauses, for 250 ms.
+        assert_eq!(bounce(&mut pace, t0, 10), Action::Pause);
         assert_eq!(pace.decide(1, None, false, 0, at(20)), Action::Stay);
-        assert_eq!(pace.decide(0, None, false, 0, at(2009)), Action::Stay);
-        assert_eq!(pace.decide(0, None, false, 0, at(2010)), Action::Pin(0));
+        assert_eq!(pace.decide(0, None, false, 0, at(259)), Action::Stay);
+        assert_eq!(pace.decide(0, None, false, 0, at(260)), Action::Pin(0));
+    }
+
+    #[test]
+    fn pauses_grow_while_the_bouncing_goes_on_and_shrink_after_a_calm_spell() {
+        let t0 = Instant::now();
+        let at = |ms: u64| move || t0 + Duration::from_millis(ms);
+        let mut pace = Pace::default();
+        assert_eq!(pace.decide(0, None, false, 0, never), Action::Pin(0));
+        // Each pause starts when the last one ends: 250 ms, then 0.5, 1, 2, 4, 8, 8 s.
+        let mut start = 0;
+        for length in [250, 500, 1000, 2000, 4000, 8000, 8000] {
+            assert_eq!(
+                bounce(&mut pace, t0, start),
+                Action::Pause,
+                "pause of {length} ms"
+            );
+            assert_eq!(
+                pace.decide(0, None, false, 0, at(start + length - 1)),
+                Action::Stay
+            );
+            start += length;
+            assert_eq!(pace.decide(0, None, false, 0, at(start)), Action::Pin(0));
+        }
+        // Ten seconds after the last pause ended, the next one is short again.
+        start += 10_000;
+        assert_eq!(bounce(&mut pace, t0, start), Action::Pause);
+        assert_eq!(
+            pace.decide(0, None, false, 0, at(start + 250)),
+            Action::Pin(0)
+        );
     }
 
     #[test]
