@@ -465,6 +465,13 @@ mod tests {
         }
     }
 
+    /// A `Pace` that has just pinned the I/O thread to CPU 0, and the time it started.
+    fn following_on_cpu_0() -> (Pace, Instant) {
+        let mut pace = Pace::default();
+        assert_eq!(pace.decide(0, None, false, 0, never), Action::Pin(0));
+        (pace, Instant::now())
+    }
+
     /// Four changes of CPU within a few events, the first at `ms`: the last one's verdict.
     fn bounce(pace: &mut Pace, t0: Instant, ms: u64) -> Action {
         let at = move || t0 + Duration::from_millis(ms);
@@ -476,10 +483,8 @@ mod tests {
 
     #[test]
     fn a_js_thread_bounced_between_cpus_pauses_following_then_it_resumes() {
-        let t0 = Instant::now();
+        let (mut pace, t0) = following_on_cpu_0();
         let at = |ms: u64| move || t0 + Duration::from_millis(ms);
-        let mut pace = Pace::default();
-        assert_eq!(pace.decide(0, None, false, 0, never), Action::Pin(0));
         // Three changes within a few events are followed; the fourth pauses, for 250 ms.
         assert_eq!(bounce(&mut pace, t0, 10), Action::Pause);
         assert_eq!(pace.decide(1, None, false, 0, at(20)), Action::Stay);
@@ -489,10 +494,8 @@ mod tests {
 
     #[test]
     fn pauses_grow_while_the_bouncing_goes_on_and_shrink_after_a_calm_spell() {
-        let t0 = Instant::now();
+        let (mut pace, t0) = following_on_cpu_0();
         let at = |ms: u64| move || t0 + Duration::from_millis(ms);
-        let mut pace = Pace::default();
-        assert_eq!(pace.decide(0, None, false, 0, never), Action::Pin(0));
         // Each pause starts when the last one ends: 250 ms, then 0.5, 1, 2, 4, 8, 8 s.
         let mut start = 0;
         for length in [250, 500, 1000, 2000, 4000, 8000, 8000] {
