@@ -63,7 +63,8 @@ function toolEnv() {
     RUSTUP_HOME: path.join(TOOLS, 'rustup'),
     RUSTUP_TOOLCHAIN: RUST_TOOLCHAIN,
     CARGO_HOME: path.join(TOOLS, 'cargo'),
-    XDG_CACHE_HOME: path.join(TOOLS, 'cache'), // cargo-zigbuild's wrappers, zig's caches
+    // cargo-zigbuild's wrappers and zig's caches; each core's build gets its own (cachesOf).
+    XDG_CACHE_HOME: path.join(TOOLS, 'cache'),
     ZIG_GLOBAL_CACHE_DIR: path.join(TOOLS, 'cache', 'zig'),
     ZIG_LOCAL_CACHE_DIR: path.join(TOOLS, 'cache', 'zig-local'),
     PIP_NO_CACHE_DIR: '1',
@@ -90,6 +91,20 @@ function setupTools(env) {
 }
 
 /**
+ * Caches of one build, apart from the other's: two cargo-zigbuild runs that start together on
+ * shared caches race to set them up (cargo-zigbuild's wrappers, zig's global cache) and one of them
+ * fails with "File exists (os error 17)", as a fresh-clone CI run did on 2026-12-03.
+ */
+function cachesOf(tag) {
+  const dir = path.join(TOOLS, 'cache', tag);
+  return {
+    XDG_CACHE_HOME: dir,
+    ZIG_GLOBAL_CACHE_DIR: path.join(dir, 'zig'),
+    ZIG_LOCAL_CACHE_DIR: path.join(dir, 'zig-local'),
+  };
+}
+
+/**
  * Builds one core with napi into build/dist/<platform>/ (its own cargo target dir, so that both
  * builds run at once: each spends most of its time in a one-threaded LTO). Output in <platform>.log.
  */
@@ -105,7 +120,7 @@ function buildCore(t, env, napi) {
   const fd = fs.openSync(logFile, 'w');
   const child = spawn(napi, args, {
     cwd: ROOT, stdio: ['ignore', fd, fd],
-    env: Object.assign({}, env, { CARGO_TARGET_DIR: path.join(BUILD, 'target-dist', t.tag) }),
+    env: Object.assign({}, env, { CARGO_TARGET_DIR: path.join(BUILD, 'target-dist', t.tag) }, cachesOf(t.tag)),
   });
   fs.closeSync(fd);
   return new Promise((resolve) => {
