@@ -37,7 +37,7 @@ const extras = {
   setLogLevel: loggers.setLevel,
   getLogLevel: loggers.getLevel,
   // Where the core's I/O thread runs (docs/ARCHITECTURE.md#placement).
-  ioThreadPlacement: () => native.ioThreadPlacement(),
+  ioThreadPlacement: native.ioThreadPlacement,
 };
 for (const k of Object.keys(extras)) {
   Object.defineProperty(module.exports, k, { value: extras[k], enumerable: false });

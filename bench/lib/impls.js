@@ -20,7 +20,7 @@ const LOGGER_NAMES = ['Client', 'Worker', 'JobServer', 'Job', 'LBStrategy', 'pro
 
 function load(impl) {
   const info = { impl };
-  if (impl === 'ours' || impl === 'ours-c4' || impl === 'ours-unplaced') {
+  if (impl.startsWith('ours')) {
     // Read by the core when it loads (src/binding/affinity.rs).
     if (impl === 'ours-unplaced') process.env.GEARMANODE_IO_AFFINITY = 'off';
     const root = process.env.BENCH_OURS_ROOT ? path.resolve(process.env.BENCH_OURS_ROOT) : ROOT;

@@ -72,15 +72,14 @@ pub(crate) fn on_js_thread() {
     thread_local! {
         static SEEN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     }
-    let n = SEEN.with(|s| {
+    let (n, me) = SEEN.with(|s| {
         let n = s.get();
         s.set(n.wrapping_add(1));
-        n
+        (n, s as *const _ as usize)
     });
     if !n.is_multiple_of(NOTE_EVERY) {
         return;
     }
-    let me = SEEN.with(|s| s as *const _ as usize);
     match JS_THREAD.compare_exchange(0, me, Ordering::Relaxed, Ordering::Relaxed) {
         Ok(_) => {}
         Err(first) if first == me => {}
@@ -125,47 +124,53 @@ pub(crate) fn on_io_thread(bytes: usize) {
     if target == UNSET {
         return;
     }
-    sys::PLACE.with(|cell| {
-        let mut place = cell.borrow_mut();
-        let Some(place) = place.as_mut() else { return };
+    IO_THREAD.with(|cell| {
+        let mut io = cell.borrow_mut();
+        let Some(IoThread { place, pace }) = io.as_mut() else { return };
         let action = if target == STOPPED {
             Action::Unpin
         } else {
-            PACE.with(|p| {
-                p.borrow_mut()
-                    .decide(target, place.cpu, js_behind, bytes, Instant::now)
-            })
+            pace.decide(target, place.cpu, js_behind, bytes, Instant::now)
         };
         match action {
-            Action::Stay => {}
-            Action::Unpin => {
-                if place.restore() {
-                    PINNED.store(-1, Ordering::Relaxed);
-                }
-            }
+            Action::Stay => return,
+            Action::Unpin => place.restore(),
             Action::Pause => {
                 tracing::debug!(target: "gearmanode::binding", "the JS thread keeps changing CPUs: the I/O thread stops following for a while");
                 PAUSES.fetch_add(1, Ordering::Relaxed);
-                if place.restore() {
-                    PINNED.store(-1, Ordering::Relaxed);
-                }
+                place.restore();
             }
             Action::Pin(cpu) => match place.pin(cpu) {
                 Ok(true) => {
-                    PINNED.store(cpu, Ordering::Relaxed);
                     MOVES.fetch_add(1, Ordering::Relaxed);
                 }
-                // Outside the set this thread started with: stays unpinned there.
-                Ok(false) => PINNED.store(-1, Ordering::Relaxed),
+                // Outside the set this thread started with: stays unpinned.
+                Ok(false) => {}
                 Err(e) => {
                     tracing::debug!(target: "gearmanode::binding", "cannot place the I/O thread: {e}");
                     stop();
                     place.restore();
-                    PINNED.store(-1, Ordering::Relaxed);
                 }
             },
         }
+        PINNED.store(place.cpu.unwrap_or(-1), Ordering::Relaxed);
     });
+}
+
+/// The core's I/O thread: where it is pinned, and the decisions about it.
+struct IoThread {
+    place: sys::Place,
+    pace: Pace,
+}
+
+thread_local! {
+    /// Only on the core's I/O thread (named in `binding::init_runtime`), and only on Linux.
+    static IO_THREAD: RefCell<Option<IoThread>> = RefCell::new(
+        (std::thread::current().name() == Some("gearmanode-io"))
+            .then(sys::Place::for_this_thread)
+            .flatten()
+            .map(|place| IoThread { place, pace: Pace::default() }),
+    );
 }
 
 /// After this many events in a row that find the JS thread still busy with the previous one, the
@@ -290,10 +295,6 @@ impl Pace {
     }
 }
 
-thread_local! {
-    static PACE: RefCell<Pace> = RefCell::new(Pace::default());
-}
-
 /// Where the core's I/O thread runs (`ioThreadPlacement()`).
 #[napi(object)]
 pub struct IoThreadPlacement {
@@ -325,62 +326,56 @@ pub fn io_thread_placement() -> IoThreadPlacement {
 
 #[cfg(target_os = "linux")]
 mod sys {
-    use std::cell::RefCell;
     use std::io;
+    use std::sync::atomic::Ordering;
 
-    /// The I/O thread's placement: the CPU set it started with and the CPU it is pinned to.
+    /// A thread's placement: the CPU set it started with and the CPU it is pinned to.
     pub(super) struct Place {
         home: libc::cpu_set_t,
+        /// The CPU this thread is pinned to, if it is.
         pub(super) cpu: Option<i32>,
     }
 
-    thread_local! {
-        /// Only on the core's I/O thread (named in `binding::init_runtime`).
-        pub(super) static PLACE: RefCell<Option<Place>> = RefCell::new(
-            (std::thread::current().name() == Some("gearmanode-io")).then(Place::new).flatten(),
-        );
-    }
-
     impl Place {
-        fn new() -> Option<Place> {
+        /// The calling thread's placement (and its id in `IO_TID`), or None if its CPU set
+        /// cannot be read.
+        pub(super) fn for_this_thread() -> Option<Place> {
+            // SYS_gettid: glibc has gettid() only since 2.30; the prebuilt cores run on 2.17.
+            // SAFETY: no arguments besides the call number.
+            let tid = unsafe { libc::syscall(libc::SYS_gettid) } as i32;
+            super::IO_TID.store(tid, Ordering::Relaxed);
             // SAFETY: a zeroed cpu_set_t is a valid empty set; pid 0 is the calling thread.
             unsafe {
                 let mut home: libc::cpu_set_t = std::mem::zeroed();
                 let size = std::mem::size_of::<libc::cpu_set_t>();
-                // SYS_gettid: glibc has gettid() only since 2.30; the prebuilt cores run on 2.17.
-                let tid = libc::syscall(libc::SYS_gettid) as i32;
-                super::IO_TID.store(tid, std::sync::atomic::Ordering::Relaxed);
                 (libc::sched_getaffinity(0, size, &mut home) == 0)
                     .then_some(Place { home, cpu: None })
             }
         }
 
-        /// Pins this thread to `cpu` if its original set has it (`Ok(false)` if not).
+        /// Pins this thread to `cpu` if its original set has it; `Ok(false)` (and its original
+        /// set) if not.
         pub(super) fn pin(&mut self, cpu: i32) -> io::Result<bool> {
-            let Ok(index) = usize::try_from(cpu) else {
-                return Ok(false);
-            };
-            // SAFETY: CPU_ISSET and CPU_SET check the index against the set's size.
-            let mut one: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+            let index = usize::try_from(cpu).unwrap_or(usize::MAX);
+            // SAFETY: CPU_ISSET is only called with an index below CPU_SETSIZE.
             if index >= libc::CPU_SETSIZE as usize || !unsafe { libc::CPU_ISSET(index, &self.home) }
             {
                 self.restore();
-                self.cpu = Some(cpu);
                 return Ok(false);
             }
+            // SAFETY: a zeroed cpu_set_t is a valid empty set; the index is below CPU_SETSIZE.
+            let mut one: libc::cpu_set_t = unsafe { std::mem::zeroed() };
             unsafe { libc::CPU_SET(index, &mut one) };
             set(&one)?;
             self.cpu = Some(cpu);
             Ok(true)
         }
 
-        /// Gives this thread its original set back; whether it was pinned.
-        pub(super) fn restore(&mut self) -> bool {
-            if self.cpu.take().is_none() {
-                return false;
+        /// Gives this thread its original set back, if it is pinned.
+        pub(super) fn restore(&mut self) {
+            if self.cpu.take().is_some() {
+                let _ = set(&self.home);
             }
-            let _ = set(&self.home);
-            true
         }
     }
 
@@ -402,9 +397,9 @@ mod sys {
     }
 }
 
+/// Elsewhere no thread is placed: `for_this_thread` gives nothing, so nothing else is called.
 #[cfg(not(target_os = "linux"))]
 mod sys {
-    use std::cell::RefCell;
     use std::io;
 
     pub(super) struct Place {
@@ -412,16 +407,13 @@ mod sys {
     }
 
     impl Place {
+        pub(super) fn for_this_thread() -> Option<Place> {
+            None
+        }
         pub(super) fn pin(&mut self, _cpu: i32) -> io::Result<bool> {
             Ok(false)
         }
-        pub(super) fn restore(&mut self) -> bool {
-            false
-        }
-    }
-
-    thread_local! {
-        pub(super) static PLACE: RefCell<Option<Place>> = const { RefCell::new(None) };
+        pub(super) fn restore(&mut self) {}
     }
 
     pub(super) fn current_cpu() -> Option<i32> {
