@@ -25,13 +25,16 @@ const harness = require('./lib/harness');
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(__dirname, 'out');
 const MiB = 1024 * 1024;
-const IMPLS = ['ours', 'ours-c4', 'ours-unplaced', 'orig', 'orig-nodelay', 'c'];
-// Measured only when named in --impl: ours with the I/O thread left where the scheduler puts it.
-const OPT_IN = ['ours-unplaced'];
+const IMPLS = ['ours', 'ours-c4', 'ours-unplaced', 'ours-client', 'ours-worker', 'orig', 'orig-nodelay', 'c'];
+// Measured only when named in --impl: ours with the I/O thread left where the scheduler puts it, and
+// the mixed pairs (harness.PAIRS: our client with libgearman's worker, and the other way round).
+const OPT_IN = ['ours-unplaced', 'ours-client', 'ours-worker'];
 const IMPL_TITLE = {
   ours: 'ours',
   'ours-c4': 'ours, worker concurrency 4',
   'ours-unplaced': 'ours, I/O thread not placed',
+  'ours-client': 'our client, libgearman worker',
+  'ours-worker': 'libgearman client, our worker',
   orig: 'original 0.9.2',
   'orig-nodelay': 'original, no Nagle',
   c: 'libgearman (C)',
@@ -93,9 +96,24 @@ const SCENARIOS = {
 const DEFAULT_RUNS = { '*': 3, orig: 1 };
 const DEFAULT_RUNS_S4 = 1;
 
-/** Whether `impl` is measured in scenario `sid`: the worker-concurrency variant only where a worker serves many jobs. */
+/**
+ * Whether `impl` is measured in scenario `sid`: the worker-concurrency variant and the mixed pairs
+ * only where a worker serves many small jobs (not S3, which has no worker, nor S4).
+ */
 function appliesTo(sid, impl) {
-  return impl !== 'ours-c4' || (SCENARIOS[sid].worker && SCENARIOS[sid].mode !== 'big');
+  if (!isVariant(impl)) return true;
+  return SCENARIOS[sid].worker && SCENARIOS[sid].mode !== 'big';
+}
+
+/** The variants of ours that only some scenarios measure (see appliesTo). */
+function isVariant(impl) {
+  return impl === 'ours-c4' || harness.PAIRS[impl] !== undefined;
+}
+
+/** Whether measuring `impl` runs libgearman's client or worker. */
+function usesC(impl) {
+  const { client, worker } = harness.sides(impl);
+  return client === 'c' || worker === 'c';
 }
 
 /** Runs of scenario `sid` for `impl`. */
@@ -437,7 +455,7 @@ function buildTable(report) {
         const agg = sc.agg[impl];
         if (!agg) row.push('–');
         else if (agg.error) row.push(agg.error.startsWith('timeout') ? 'timeout' : agg.error.startsWith('n/a') ? 'n/a' : 'error');
-        else if (impl === 'c' && report.cUnavailable) row.push(`n/a (${report.cUnavailable})`);
+        else if (usesC(impl) && report.cUnavailable) row.push(`n/a (${report.cUnavailable})`);
         else if (agg[key] === undefined && sid === 'S4') {
           row.push('not run‡');
           skipped.add(impl);
@@ -461,7 +479,7 @@ function buildTable(report) {
     }
     for (const impl of impls) {
       const agg = sc.agg[impl];
-      if (agg && agg.error && !(impl === 'ours-c4' && agg.error.startsWith('n/a'))) notes.push(`${sid} ${IMPL_TITLE[impl]}: ${agg.error.split('\n')[0].slice(0, 300)}`);
+      if (agg && agg.error && !(isVariant(impl) && agg.error.startsWith('n/a'))) notes.push(`${sid} ${IMPL_TITLE[impl]}: ${agg.error.split('\n')[0].slice(0, 300)}`);
       if (agg && agg.failed_runs) notes.push(`${sid} ${IMPL_TITLE[impl]}: ${agg.failed_runs} of ${runsOf(report.opts, sid, impl)} runs failed; the figures are from the others.`);
       if (agg && agg.bad_responses) notes.push(`${sid} ${IMPL_TITLE[impl]}: ${agg.bad_responses} responses had the wrong length!`);
     }
@@ -608,7 +626,7 @@ async function main() {
   }
   const t0 = Date.now();
   let cUnavailable = null;
-  if (opts.impl.includes('c')) cUnavailable = harness.buildC();
+  if (opts.impl.some(usesC)) cUnavailable = harness.buildC();
   const impls = IMPLS.filter((i) => opts.impl.includes(i));
   const say = (s) => process.stderr.write(`${s}\n`);
 
@@ -634,7 +652,7 @@ async function main() {
       const maxRuns = Math.max(...impls.map((i) => runsOf(opts, sid, i)));
       for (let run = 1; run <= maxRuns; run++) {
         for (const impl of impls) {
-          if (impl === 'c' && cUnavailable) continue;
+          if (usesC(impl) && cUnavailable) continue;
           if (!appliesTo(sid, impl)) continue;
           if (run > runsOf(opts, sid, impl)) continue;
           const p = params(opts, sid, impl);
@@ -647,8 +665,8 @@ async function main() {
       }
       const agg = {};
       for (const impl of impls) {
-        if (impl === 'c' && cUnavailable) agg[impl] = { error: `n/a (${cUnavailable})` };
-        else if (!appliesTo(sid, impl)) agg[impl] = { error: 'n/a (no worker, or one job at a time)' };
+        if (usesC(impl) && cUnavailable) agg[impl] = { error: `n/a (${cUnavailable})` };
+        else if (!appliesTo(sid, impl)) agg[impl] = { error: 'n/a (no worker, or big payloads)' };
         else agg[impl] = aggregate(runs[impl] || []);
       }
       report.results[sid] = { runs, agg };

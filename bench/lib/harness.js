@@ -149,6 +149,20 @@ function wrapped(command, wrap) {
   return wrap && wrap.length ? [wrap[0], [...wrap.slice(1), command[0], ...command[1]]] : command;
 }
 
+/**
+ * Mixed pairs: our client with libgearman's worker, or libgearman's client with our worker. They
+ * tell which side of a scenario sets its pace (bench/PROFILE.md, "Fourth round").
+ */
+const PAIRS = {
+  'ours-client': { client: 'ours', worker: 'c' },
+  'ours-worker': { client: 'c', worker: 'ours' },
+};
+
+/** The implementations of the client and of the worker of a measurement of `impl`. */
+function sides(impl) {
+  return PAIRS[impl] || { client: impl, worker: impl };
+}
+
 function workerCommand(impl, server, fn, nodeFlags = [], wrap = null) {
   if (impl === 'c') return wrapped([C_WORKER, [server.host, String(server.port), fn]], wrap);
   return wrapped([process.execPath, [...nodeFlags, path.join(__dirname, 'worker.js'), JSON.stringify({ impl, host: server.host, port: server.port, fn })]], wrap);
@@ -213,13 +227,13 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
   let client = null;
   try {
     if (withWorker) {
-      const [cmd, args] = workerCommand(impl, server, fn, nodeFlags.worker, wrap.worker);
-      worker = new Proc(cmd, args, `${impl} worker`, { env });
+      const [cmd, args] = workerCommand(sides(impl).worker, server, fn, nodeFlags.worker, wrap.worker);
+      worker = new Proc(cmd, args, `${sides(impl).worker} worker`, { env });
       await worker.wait('READY', wrap.worker ? timeout : 15000);
       await waitRegistered(server, fn, wrap.worker ? timeout : 15000);
     }
-    const [cmd, args] = clientCommand(impl, server, fn, p, nodeFlags.client, wrap.client);
-    client = new Proc(cmd, args, `${impl} client`, { env });
+    const [cmd, args] = clientCommand(sides(impl).client, server, fn, p, nodeFlags.client, wrap.client);
+    client = new Proc(cmd, args, `${sides(impl).client} client`, { env });
     await client.wait('WARM', timeout);
     if (hooks.beforeGo) await hooks.beforeGo({ client, worker });
     let w0 = null;
@@ -254,4 +268,4 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
   }
 }
 
-module.exports = { Proc, buildC, pingpong, processCpuSeconds, workerCommand, clientCommand, waitRegistered, runPair, ROOT, OUT, C_CLIENT, C_WORKER };
+module.exports = { Proc, PAIRS, sides, buildC, pingpong, processCpuSeconds, workerCommand, clientCommand, waitRegistered, runPair, ROOT, OUT, C_CLIENT, C_WORKER };
