@@ -8,7 +8,8 @@
  *   node bench/profile.js [--only S1,S2] [--impl ours,c] [--tools threads,strace,perf,cpuprof,callgrind]
  *                         [--quick] [--addon PATH] [--repeat N]
  *
- *   threads  CPU time (schedstat, ns) and context switches per thread of the client, the worker and
+ *   threads  CPU time and time spent runnable but waiting for a CPU (schedstat, ns), and context
+ *            switches, per thread of the client, the worker and
  *            gearmand over the measured part, per job: JS main thread vs the core's I/O thread
  *            (gearmanode-io) vs V8/libuv helpers; voluntary switches count the thread hops.
  *   strace   syscalls per job of client, worker and gearmand (strace -c -f attached for the
@@ -90,11 +91,11 @@ function threadSnapshot(pid) {
     try {
       const dir = `/proc/${pid}/task/${tid}`;
       const comm = fs.readFileSync(`${dir}/comm`, 'utf8').trim();
-      const [run] = fs.readFileSync(`${dir}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+      const [run, wait] = fs.readFileSync(`${dir}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
       const status = fs.readFileSync(`${dir}/status`, 'utf8');
       const vol = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]);
       const invol = Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]);
-      snap.set(tid, { comm, run, vol, invol, main: String(tid) === String(pid) });
+      snap.set(tid, { comm, run, wait, vol, invol, main: String(tid) === String(pid) });
     } catch {
       // the thread ended meanwhile
     }
@@ -112,11 +113,12 @@ function threadGroup(t) {
 function threadDiff(a, b, jobs) {
   const groups = {};
   for (const [tid, t1] of b) {
-    const t0 = a.get(tid) || { run: 0, vol: 0, invol: 0 };
+    const t0 = a.get(tid) || { run: 0, wait: 0, vol: 0, invol: 0 };
     const g = threadGroup(t1);
-    const x = (groups[g] = groups[g] || { threads: 0, cpu_us_per_job: 0, vol_per_job: 0, invol_per_job: 0 });
+    const x = (groups[g] = groups[g] || { threads: 0, cpu_us_per_job: 0, wait_us_per_job: 0, vol_per_job: 0, invol_per_job: 0 });
     x.threads++;
     x.cpu_us_per_job += (t1.run - t0.run) / 1000 / jobs;
+    x.wait_us_per_job += (t1.wait - t0.wait) / 1000 / jobs;
     x.vol_per_job += (t1.vol - t0.vol) / jobs;
     x.invol_per_job += (t1.invol - t0.invol) / jobs;
   }
@@ -302,7 +304,7 @@ async function main() {
             for (const k of Object.keys(snaps.after)) {
               entry.threads[k] = threadDiff(snaps[k], snaps.after[k], jobs);
               for (const [g, x] of Object.entries(entry.threads[k])) {
-                say(`  ${k.padEnd(8)} ${g.padEnd(58)} x${x.threads}  CPU ${x.cpu_us_per_job.toFixed(1).padStart(6)} µs/job  voluntary switches ${x.vol_per_job.toFixed(2).padStart(5)}/job  involuntary ${x.invol_per_job.toFixed(2)}/job`);
+                say(`  ${k.padEnd(8)} ${g.padEnd(58)} x${x.threads}  CPU ${x.cpu_us_per_job.toFixed(1).padStart(6)} µs/job  runnable, waiting ${x.wait_us_per_job.toFixed(1).padStart(5)} µs/job  voluntary switches ${x.vol_per_job.toFixed(2).padStart(5)}/job  involuntary ${x.invol_per_job.toFixed(2)}/job`);
               }
             }
           }

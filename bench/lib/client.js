@@ -87,6 +87,16 @@ function seq(count, lat) {
   });
 }
 
+// BENCH_CLIENT_SPIN_US=N: an experiment, not a measurement (bench/PROFILE.md, fourth round): the
+// JavaScript client busies its JS thread for N µs at each completion of `window` (S2, S5), as a
+// client with work to do per answer would. Whether a scenario then runs faster tells whether it is
+// bound by work or by thread wakeups.
+const SPIN_NS = BigInt(Math.round(Number(process.env.BENCH_CLIENT_SPIN_US || 0) * 1000));
+function spin() {
+  const until = now() + SPIN_NS;
+  while (now() < until);
+}
+
 /** `count` foreground jobs, `inflight` outstanding (all at once when inflight >= count). */
 function window(count, inflight) {
   return new Promise((resolve, reject) => {
@@ -99,6 +109,7 @@ function window(count, inflight) {
       const job = client.submitJob(cfg.fn, payload);
       if (job instanceof Error) return reject(job);
       job.on('complete', () => {
+        if (SPIN_NS > 0n) spin();
         if (!job.response || job.response.length !== payload.length) bad++;
         done++;
         if (done === count) resolve(bad);
