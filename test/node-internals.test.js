@@ -64,6 +64,39 @@ describe('Node internals this package relies on', function () {
     });
   });
 
+  describe("net.Socket's Readable state, as NativeSocket hands batches to 'data' listeners (emitFlowing)", function () {
+    it('has the fields it reads and sets, with their types', function () {
+      const s = new net.Socket();
+      const rs = s._readableState;
+      for (const [key, type] of [['flowing', 'object'], ['length', 'number'], ['sync', 'boolean'], ['ended', 'boolean'],
+        ['destroyed', 'boolean'], ['errored', 'object'], ['decoder', 'object'], ['reading', 'boolean'],
+        ['multiAwaitDrain', 'boolean'], ['awaitDrainWriters', 'object'], ['dataEmitted', 'boolean']]) {
+        assert.strictEqual(typeof rs[key], type, `_readableState.${key}`);
+      }
+      assert.ok(Array.isArray(rs.pipes), '_readableState.pipes is an Array');
+      s.destroy();
+    });
+
+    it('push() of a flowing stream with nothing buffered emits at once and sets what emitFlowing sets', function () {
+      // emitFlowing does what Readable#push does in this one case; if push stops doing it, this fails.
+      const { Readable } = require('stream');
+      const r = new Readable({ read() {} });
+      const got = [];
+      r.on('data', (c) => got.push(c));
+      r.read(0); // as the first _read of a socket: sync is false afterwards
+      const rs = r._readableState;
+      assert.strictEqual(rs.flowing, true);
+      assert.strictEqual(rs.sync, false);
+      rs.reading = true;
+      r.push(Buffer.from('x'));
+      got.should.have.length(1);
+      assert.strictEqual(rs.length, 0);
+      assert.strictEqual(rs.reading, false);
+      assert.strictEqual(rs.dataEmitted, true);
+      assert.strictEqual(rs.awaitDrainWriters, null);
+    });
+  });
+
   describe('EventEmitter: a Job is a plain one (lib/gearmanode/job.js)', function () {
     // A preset `_events` table (fewer bytes per job) puts Node's EventEmitter in "shape mode", where
     // eventNames() keeps listing removed events: not what 0.9.2's jobs did, so jobs do not preset it.

@@ -35,6 +35,13 @@ function framesOf(chunk) {
   return chunk === currentChunk ? currentFrames : null;
 }
 
+// Writes made while an event of the core is being handled (the JobServer answering a packet, a
+// worker's job completing inside the 'data' listener) leave when the handler returns, in one write
+// per socket, before the ticks it queued run; other writes leave in a process.nextTick. Either way
+// what one tick writes leaves in one write (docs/ARCHITECTURE.md#threads).
+let delivering = false;
+let flushAfterDelivery = [];
+
 function flush(socket) {
   const out = socket[kOut];
   socket[kOut] = null;
@@ -44,10 +51,51 @@ function flush(socket) {
   else conn.writev(out);
 }
 
+/** Calls `socket._onNative(kind, a, b)`, then flushes what was written meanwhile. */
+function deliver(socket, kind, a, b) {
+  if (delivering) {
+    socket._onNative(kind, a, b);
+    return;
+  }
+  delivering = true;
+  try {
+    socket._onNative(kind, a, b);
+  } finally {
+    delivering = false;
+    const written = flushAfterDelivery;
+    flushAfterDelivery = [];
+    for (let i = 0; i < written.length; i++) flush(written[i]);
+  }
+}
+
+/**
+ * Hands `chunk` to the 'data' listeners the way `Readable#push` would in the one case a JobServer's
+ * socket is always in: flowing, nothing buffered, a listener, no decoder, no pipes (Node's
+ * `addChunk`: the chunk is emitted at once). Done here it saves push's bookkeeping and the
+ * `maybeReadMore` tick it queues, which would only call `_read`, a no-op while the connection is
+ * not paused. The flags push would change are set as it sets them. Returns false (nothing done) in
+ * every other case, which takes `push`. test/node-internals.test.js checks the Readable state read
+ * here on each Node release.
+ */
+function emitFlowing(socket, chunk) {
+  const rs = socket._readableState;
+  if (rs.flowing !== true || rs.length !== 0 || rs.sync || rs.ended || rs.destroyed || rs.errored !== null ||
+    rs.decoder !== null || rs.pipes.length !== 0 || chunk.length === 0 || socket.listenerCount('data') === 0) {
+    return false;
+  }
+  rs.reading = false;
+  if (rs.multiAwaitDrain) rs.awaitDrainWriters.clear();
+  else rs.awaitDrainWriters = null;
+  rs.dataEmitted = true;
+  socket.emit('data', chunk);
+  return true;
+}
+
 /**
  * Node internals this class relies on, each because an application may use the socket as the
- * `net.Socket` 0.9.2 gave it (`jobServer.socket`), and each checked by test/native-socket.test.js
- * so that a Node release that changes it fails there first:
+ * `net.Socket` 0.9.2 gave it (`jobServer.socket`), and each checked by test/node-internals.test.js
+ * so that a Node release that changes it fails there first (docs/ARCHITECTURE.md#node-internals):
+ * - the Readable state that `emitFlowing` reads and sets (above);
  * - `_unrefTimer()`: net.Socket's restart of the idle timer of `setTimeout(ms)`; net.Socket calls
  *   it on its own reads and writes, which this class bypasses, so it calls it on each of its own.
  *   Without it, `socket.setTimeout(ms)` would fire `timeout` on a busy connection.
@@ -131,7 +179,7 @@ class NativeSocket extends net.Socket {
     this[kConn] = conn;
     const self = this;
     conn.connect(host, port, this._gearmanodeNativeOptions, function onNativeEvent(kind, a, b) {
-      self._onNative(kind, a, b);
+      deliver(self, kind, a, b);
     });
     if (!this[kRefed]) conn.unref();
     return this;
@@ -145,9 +193,9 @@ class NativeSocket extends net.Socket {
         this._unrefTimer();
         currentChunk = a;
         currentFrames = b;
-        let more;
+        let more = true;
         try {
-          more = this.push(a);
+          if (!emitFlowing(this, a)) more = this.push(a);
         } finally {
           currentChunk = null;
           currentFrames = null;
@@ -240,7 +288,8 @@ class NativeSocket extends net.Socket {
     this._unrefTimer();
     if (this[kOut] === null) {
       this[kOut] = [buf];
-      process.nextTick(flush, this);
+      if (delivering) flushAfterDelivery.push(this);
+      else process.nextTick(flush, this);
     } else {
       this[kOut].push(buf);
     }
