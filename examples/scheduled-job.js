@@ -5,8 +5,10 @@
 // needs no handle) until the server no longer knows the job: it is finished.
 //
 // gearmand 1.1.20 does not wake sleeping workers when a scheduled job falls due; the job goes to the
-// first worker that asks after its time. So this example starts its worker once the time has come
-// (a worker that connects asks for work at once).
+// first worker that asks after its time. So this example starts its worker once the time has come,
+// with `pollInterval`: gearmand reads the time from a clock that lags Node's by up to a few ms (its
+// whole second can still be the previous one just after ours turned), so a worker that asks right
+// at the due time may be told to sleep, and then asks again after `pollInterval`.
 //
 //   node examples/scheduled-job.js
 //
@@ -75,7 +77,7 @@ async function follow() {
 
 function startWorker() {
   console.log('[worker] the time has come: starting the worker');
-  worker = gearmanode.worker({ host, port, withUnique: true });
+  worker = gearmanode.worker({ host, port, withUnique: true, pollInterval: 500 });
   worker.addFunction(fn, (wjob) => {
     const late = Date.now() >= dueAt ? 'after' : 'BEFORE';
     console.log(`[worker] got '${wjob.payload}' (unique id ${wjob.unique || '-'}), ${late} its time`);
