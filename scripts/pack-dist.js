@@ -58,15 +58,12 @@ function findOnPath(name, extra = []) {
 function toolEnv() {
   const rustup = findOnPath('rustup', [path.join(require('os').homedir(), '.cargo', 'bin')]);
   if (!rustup) die('rustup is needed (it installs the pinned toolchain and the cross targets): see https://rustup.rs');
-  return Object.assign({}, process.env, {
+  // cargo-zigbuild's wrappers and zig's caches: shared for the setup, each core's build its own.
+  return Object.assign({}, process.env, cachesOf(''), {
     PATH: [VENV_BIN, path.dirname(rustup), process.env.PATH].join(path.delimiter),
     RUSTUP_HOME: path.join(TOOLS, 'rustup'),
     RUSTUP_TOOLCHAIN: RUST_TOOLCHAIN,
     CARGO_HOME: path.join(TOOLS, 'cargo'),
-    // cargo-zigbuild's wrappers and zig's caches; each core's build gets its own (cachesOf).
-    XDG_CACHE_HOME: path.join(TOOLS, 'cache'),
-    ZIG_GLOBAL_CACHE_DIR: path.join(TOOLS, 'cache', 'zig'),
-    ZIG_LOCAL_CACHE_DIR: path.join(TOOLS, 'cache', 'zig-local'),
     PIP_NO_CACHE_DIR: '1',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
   });
@@ -91,7 +88,8 @@ function setupTools(env) {
 }
 
 /**
- * Caches of one build, apart from the other's: two cargo-zigbuild runs that start together on
+ * The caches under build/tools/cache/<tag> (`''`: the shared ones of the setup). Each core's build
+ * gets its own, apart from the other's: two cargo-zigbuild runs that start together on
  * shared caches race to set them up (cargo-zigbuild's wrappers, zig's global cache) and one of them
  * fails with "File exists (os error 17)", as a fresh-clone CI run did on 2026-12-03.
  */

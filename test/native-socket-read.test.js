@@ -8,33 +8,12 @@
 require('should');
 const sinon = require('sinon');
 const { Readable, Writable } = require('stream');
-const { defaultServer } = require('./support/hooks');
-const { once, until, sleep } = require('./support/trace');
-const { NativeSocket } = require('../lib/internal/native-socket');
+const { until, sleep } = require('./support/trace');
 const native = require('../lib/internal/native');
-const protocol = require('../lib/gearmanode/protocol');
-
-const T = protocol.PACKET_TYPES;
-const echo = (text) => protocol.encodePacket(T.ECHO_REQ, [text]);
-
-async function connected() {
-  const s = new NativeSocket();
-  s.connect(defaultServer.port, defaultServer.host);
-  await once(s, 'connect');
-  return s;
-}
+const { echo, connected, echoesIn } = require('./support/echo-socket');
 
 /** The texts of the ECHO_RES packets in `bytes`, in order (whole packets only). */
-function echoTexts(bytes) {
-  const texts = [];
-  let at = 0;
-  while (bytes.length - at >= 12 && bytes.length - at >= 12 + bytes.readUInt32BE(at + 8)) {
-    const len = bytes.readUInt32BE(at + 8);
-    if (bytes.readUInt32BE(at + 4) === T.ECHO_RES) texts.push(bytes.toString('utf8', at + 12, at + 12 + len));
-    at += 12 + len;
-  }
-  return texts;
-}
+const echoTexts = (bytes) => echoesIn(bytes).texts;
 
 describe('NativeSocket reads', function () {
   const sockets = [];

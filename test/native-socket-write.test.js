@@ -6,28 +6,20 @@
 const should = require('should');
 const sinon = require('sinon');
 const { Duplex } = require('stream');
-const { defaultServer } = require('./support/hooks');
-const { once, until } = require('./support/trace');
+const { until } = require('./support/trace');
 const { NativeSocket } = require('../lib/internal/native-socket');
-const protocol = require('../lib/gearmanode/protocol');
-
-const T = protocol.PACKET_TYPES;
-const echo = (text) => protocol.encodePacket(T.ECHO_REQ, [text]);
+const { echo, connected, echoesIn } = require('./support/echo-socket');
 
 /** A connected NativeSocket and the texts of the ECHO_RES packets it receives, in order. */
 async function echoSocket() {
-  const s = new NativeSocket();
-  s.connect(defaultServer.port, defaultServer.host);
-  await once(s, 'connect');
+  const s = await connected();
   const texts = [];
   let pending = Buffer.alloc(0);
   s.on('data', (chunk) => {
     pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 12 && pending.length >= 12 + pending.readUInt32BE(8)) {
-      const len = pending.readUInt32BE(8);
-      if (pending.readUInt32BE(4) === T.ECHO_RES) texts.push(pending.toString('utf8', 12, 12 + len));
-      pending = pending.subarray(12 + len);
-    }
+    const got = echoesIn(pending);
+    texts.push(...got.texts);
+    pending = pending.subarray(got.used);
   });
   return { s, texts };
 }

@@ -226,14 +226,15 @@ async function runPair({ impl, server, fn, p, withWorker, timeout, nodeFlags = {
   let worker = null;
   let client = null;
   try {
+    const side = sides(impl);
     if (withWorker) {
-      const [cmd, args] = workerCommand(sides(impl).worker, server, fn, nodeFlags.worker, wrap.worker);
-      worker = new Proc(cmd, args, `${sides(impl).worker} worker`, { env });
+      const [cmd, args] = workerCommand(side.worker, server, fn, nodeFlags.worker, wrap.worker);
+      worker = new Proc(cmd, args, `${side.worker} worker`, { env });
       await worker.wait('READY', wrap.worker ? timeout : 15000);
       await waitRegistered(server, fn, wrap.worker ? timeout : 15000);
     }
-    const [cmd, args] = clientCommand(sides(impl).client, server, fn, p, nodeFlags.client, wrap.client);
-    client = new Proc(cmd, args, `${sides(impl).client} client`, { env });
+    const [cmd, args] = clientCommand(side.client, server, fn, p, nodeFlags.client, wrap.client);
+    client = new Proc(cmd, args, `${side.client} client`, { env });
     await client.wait('WARM', timeout);
     if (hooks.beforeGo) await hooks.beforeGo({ client, worker });
     let w0 = null;

@@ -53,10 +53,6 @@ function flush(socket) {
 
 /** Calls `socket._onNative(kind, a, b)`, then flushes what was written meanwhile. */
 function deliver(socket, kind, a, b) {
-  if (delivering) {
-    socket._onNative(kind, a, b);
-    return;
-  }
   delivering = true;
   try {
     socket._onNative(kind, a, b);
